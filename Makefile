@@ -1,0 +1,41 @@
+# The two commands of the README, plus the pieces they are made of.
+BUILD ?= build
+JOBS ?= 2
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
+
+.PHONY: all deps build test run asan tsan bench-smoke format clean
+
+all: build
+
+deps:
+	./deploy/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+	cmake --build $(BUILD) -j$(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build and its tests.
+asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOMEN_SANITIZE=ON
+	cmake --build build-asan -j$(JOBS)
+	ctest --test-dir build-asan --output-on-failure -j$(JOBS) -LE nosan
+
+# ThreadSanitizer build of the concurrency tests.
+tsan: deps
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOMEN_TSAN=ON
+	cmake --build build-tsan -j$(JOBS) --target test_hnsw_concurrent
+	ctest --test-dir build-tsan --output-on-failure -L concurrency
+
+run: build
+	@echo "make run: the local cluster (coordinator + shard groups) is not built yet;"
+	@echo "see README.md 'Status'. What exists today: the engine library and bench/engine."
+	@exit 1
+
+format:
+	clang-format -i common/*.c common/*.h tests/*.c bench/*.c bench/*.h
+
+clean:
+	rm -rf $(BUILD) build-asan build-tsan
