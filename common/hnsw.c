@@ -35,6 +35,7 @@
 #define NSTRIPES 1024u
 #define PREFETCH_AHEAD 3u         /* neighbours whose vectors are in flight */
 #define PREFETCH_MAX_LINES 16u    /* a block's first lines; the CPU streams the rest */
+#define HUGE_PAGE ((size_t)2 << 20)
 #define FILTER_SAMPLE 512u
 #define FILTER_EXACT_FACTOR 16u   /* go exact below 16 * max(ef, k) estimated matches */
 
@@ -84,6 +85,7 @@ struct hnsw {
 	size_t vec_off, stride;
 	unsigned chunk_bits;
 	uint32_t chunk_mask;
+	size_t chunk_bytes; /* mapping size, a multiple of 2 MiB */
 	double ml;
 
 	struct chunk *_Atomic chunks;
@@ -189,6 +191,17 @@ static inline void prefetch_vec(const hnsw *h, uint32_t id)
 		lines = PREFETCH_MAX_LINES;
 	for (size_t i = 0; i < lines; i++)
 		__builtin_prefetch(p + 64 * i, 0, 3);
+}
+
+static inline void prefetch_links(const hnsw *h, uint32_t id, uint32_t level)
+{
+	if (level == 0) {
+		const char *p = block(h, id);
+		for (size_t off = 0; off < h->vec_off; off += 64)
+			__builtin_prefetch(p + off, 0, 3);
+	} else {
+		__builtin_prefetch(count_of(h, id, level), 0, 3);
+	}
 }
 
 static uint64_t splitmix64(uint64_t x)
@@ -330,6 +343,7 @@ int hnsw_create(const hnsw_params *p, hnsw **out)
 	while (h->chunk_bits > 4 && ((size_t)1 << h->chunk_bits) * h->stride > ((size_t)64 << 20))
 		h->chunk_bits--;
 	h->chunk_mask = (1u << h->chunk_bits) - 1;
+	h->chunk_bytes = ((((size_t)1 << h->chunk_bits) * h->stride) + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
 	h->ml = 1.0 / log((double)p->m);
 	atomic_init(&h->entry, ENTRY_NONE);
 	pthread_mutex_init(&h->grow_lock, NULL);
@@ -367,7 +381,7 @@ void hnsw_destroy(hnsw *h)
 	for (uint32_t id = 0; id < n; id++)
 		free(head_of(h, id)->upper);
 	for (uint32_t i = 0; i < h->nchunks; i++)
-		munmap(t[i].blocks, ((size_t)1 << h->chunk_bits) * h->stride);
+		munmap(t[i].blocks, h->chunk_bytes);
 	free(t);
 	while (h->retired) {
 		struct retired *r = h->retired;
@@ -394,6 +408,26 @@ const hnsw_params *hnsw_get_params(const hnsw *h) { return &h->p; }
 
 /* ---------- slots and chunks ---------- */
 
+/* Chunk memory: anonymous pages are zero (every head: not PRESENT, no upper
+ * list) and committed only when first written. Chunks are 2 MiB aligned and
+ * ask for transparent huge pages: a search touches blocks all over the
+ * index, and 4 KiB pages would make most of those touches TLB misses. */
+static char *map_chunk(size_t bytes)
+{
+	size_t span = bytes + HUGE_PAGE;
+	char *raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (raw == MAP_FAILED)
+		return NULL;
+	char *mem = (char *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+	if (mem > raw)
+		munmap(raw, (size_t)(mem - raw));
+	munmap(mem + bytes, (size_t)(raw + span - (mem + bytes)));
+#ifdef MADV_HUGEPAGE
+	(void)madvise(mem, bytes, MADV_HUGEPAGE); /* advice only: fine if refused */
+#endif
+	return mem;
+}
+
 /* Makes slot ids [0, upto) addressable. Caller holds grow_lock. Old tables
  * are retired, not freed: a reader may still hold one. */
 static int ensure_chunks(hnsw *h, uint64_t upto)
@@ -419,12 +453,10 @@ static int ensure_chunks(hnsw *h, uint64_t upto)
 			t = nt;
 		}
 		size_t slots = (size_t)1 << h->chunk_bits;
-		/* Anonymous pages are zero (every head: not PRESENT, no upper
-		 * list) and committed only when first written. */
-		void *mem = mmap(NULL, slots * h->stride, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (mem == MAP_FAILED)
+		(void)slots;
+		struct chunk c = {.blocks = map_chunk(h->chunk_bytes)};
+		if (c.blocks == NULL)
 			return OMEN_ENOMEM;
-		struct chunk c = {.blocks = mem};
 		t[h->nchunks] = c;
 		h->nchunks++;
 	}
@@ -697,6 +729,14 @@ static uint32_t search_layer(const hnsw *h, struct ctx *c, const float *q, struc
 		uint32_t node = pool[cur].id;
 		pool[cur].id |= EXPANDED;
 		cur++;
+		/* The next node to expand is most likely the next unexpanded one:
+		 * fetch its links while this node's neighbours are measured. */
+		for (uint32_t j = cur; j < size; j++) {
+			if (!(pool[j].id & EXPANDED)) {
+				prefetch_links(h, pool[j].id, level);
+				break;
+			}
+		}
 		const uint32_t *lk = ids_of(h, node, level);
 		uint32_t cnt = load_acq(count_of(h, node, level)) & HDR_COUNT, m = 0;
 		if (cnt > maxl)
