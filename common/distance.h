@@ -21,6 +21,7 @@ typedef enum distance_metric {
 } distance_metric;
 
 typedef float (*distance_fn)(const float *a, const float *b, size_t n);
+typedef float (*distance_bounded_fn)(const float *a, const float *b, size_t n, float bound);
 
 /* One instruction-set variant of every kernel. */
 typedef struct distance_kernels {
@@ -29,6 +30,9 @@ typedef struct distance_kernels {
 	distance_fn dot;   /* sum a_i * b_i */
 	distance_fn cosine; /* 1 - dot / sqrt(|a|^2 |b|^2); NaN if a norm is 0 */
 	distance_fn l1;    /* sum |a_i - b_i| */
+	/* l2sq when the result is <= bound; otherwise some value > bound
+	 * (the kernel may stop reading early). */
+	distance_bounded_fn l2sq_bounded;
 } distance_kernels;
 
 /* The fastest variant this CPU runs. Never NULL; thread-safe. */

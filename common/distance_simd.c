@@ -111,6 +111,35 @@ static float k_l2sq(const float *a, const float *b, size_t n)
 	return r;
 }
 
+/* Squared L2 that may stop early: the sum is checked against bound after
+ * every block of 128 dimensions, and once it exceeds bound the partial sum
+ * (already > bound) is returned. A caller that only needs to know whether
+ * a candidate beats bound then reads only part of a far candidate, which is
+ * what most candidates of a graph walk are; a result <= bound is exact. */
+#define BOUND_BLOCK 128
+static float k_l2sq_bounded(const float *a, const float *b, size_t n, float bound)
+{
+	float r = 0.0f;
+	size_t i = 0;
+	for (; i + BOUND_BLOCK <= n; i += BOUND_BLOCK) {
+		vec s0 = VZERO(), s1 = VZERO(), s2 = VZERO(), s3 = VZERO();
+		for (size_t j = i; j < i + BOUND_BLOCK; j += 4 * W) {
+			vec d0 = VSUB(VLOAD(a + j), VLOAD(b + j));
+			vec d1 = VSUB(VLOAD(a + j + W), VLOAD(b + j + W));
+			vec d2 = VSUB(VLOAD(a + j + 2 * W), VLOAD(b + j + 2 * W));
+			vec d3 = VSUB(VLOAD(a + j + 3 * W), VLOAD(b + j + 3 * W));
+			s0 = VMADD(d0, d0, s0);
+			s1 = VMADD(d1, d1, s1);
+			s2 = VMADD(d2, d2, s2);
+			s3 = VMADD(d3, d3, s3);
+		}
+		r += vsum(VADD(VADD(s0, s1), VADD(s2, s3)));
+		if (r > bound)
+			return r;
+	}
+	return r + k_l2sq(a + i, b + i, n - i);
+}
+
 static float k_dot(const float *a, const float *b, size_t n)
 {
 	vec s0 = VZERO(), s1 = VZERO(), s2 = VZERO(), s3 = VZERO();
@@ -183,4 +212,5 @@ const distance_kernels TABLE = {
 	.dot = k_dot,
 	.cosine = k_cosine,
 	.l1 = k_l1,
+	.l2sq_bounded = k_l2sq_bounded,
 };

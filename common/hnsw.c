@@ -80,7 +80,8 @@ struct ctx {
 struct hnsw {
 	hnsw_params p;
 	distance_fn fn;
-	bool negate; /* ip and cosine order by -dot */
+	distance_bounded_fn bounded; /* l2 and cosine: may stop reading early */
+	bool negate;                 /* ip orders by -dot */
 	uint32_t m, m0;
 	size_t vec_off, stride;
 	unsigned chunk_bits;
@@ -170,6 +171,14 @@ static inline float dist(const hnsw *h, const float *a, const float *b)
 	return h->negate ? -r : r;
 }
 
+/* dist(a, b) when it is below bound; otherwise some value >= bound. */
+static inline float dist_below(const hnsw *h, const float *a, const float *b, float bound)
+{
+	if (h->bounded)
+		return h->bounded(a, b, h->p.dim, bound);
+	return dist(h, a, b);
+}
+
 /* Internal order-preserving distance -> pgvector's distance. */
 static inline float external_distance(const hnsw *h, float d)
 {
@@ -177,7 +186,7 @@ static inline float external_distance(const hnsw *h, float d)
 	case DISTANCE_L2:
 		return sqrtf(d);
 	case DISTANCE_COSINE:
-		return 1.0f + d;
+		return d * 0.5f;
 	default:
 		return d;
 	}
@@ -324,7 +333,9 @@ int hnsw_create(const hnsw_params *p, hnsw **out)
 	const distance_kernels *k = distance_best();
 	switch (p->metric) {
 	case DISTANCE_L2:
+	case DISTANCE_COSINE: /* unit vectors: 1 - dot = |a - b|^2 / 2 */
 		h->fn = k->l2sq;
+		h->bounded = k->l2sq_bounded;
 		break;
 	case DISTANCE_L1:
 		h->fn = k->l1;
@@ -668,7 +679,7 @@ static uint32_t greedy(const hnsw *h, const float *q, uint32_t cur, float *curd,
 			uint32_t id = load_acq(&lk[i]);
 			if (id >= n)
 				continue;
-			float d = dist(h, q, vec_of(h, id));
+			float d = dist_below(h, q, vec_of(h, id), *curd);
 			if (d < *curd) {
 				*curd = d;
 				cur = id;
@@ -754,8 +765,9 @@ static uint32_t search_layer(const hnsw *h, struct ctx *c, const float *q, struc
 			if (j + PREFETCH_AHEAD < m)
 				prefetch_vec(h, c->nb[j + PREFETCH_AHEAD]);
 			uint32_t id = c->nb[j];
-			float d = dist(h, q, vec_of(h, id));
-			if (size < ef || d < pool[size - 1].d)
+			float bound = size < ef ? INFINITY : pool[size - 1].d;
+			float d = dist_below(h, q, vec_of(h, id), bound);
+			if (d < bound)
 				pool_insert(pool, &size, &cur, ef, d, id);
 		}
 	}
@@ -1074,7 +1086,7 @@ static int exact_scan(const hnsw *h, struct ctx *c, const float *q, uint32_t k, 
 	for (uint32_t id = 0; id < n; id++) {
 		if (!accepted(h, id, filter, arg))
 			continue;
-		float d = dist(h, q, vec_of(h, id));
+		float d = dist_below(h, q, vec_of(h, id), len < k ? INFINITY : c->heap_a[0].d);
 		if (len < k) {
 			heap_push(c->heap_a, &len, (struct cand){d, id});
 		} else if (d < c->heap_a[0].d) {
@@ -1120,7 +1132,7 @@ static int search_filtered(const hnsw *h, struct ctx *c, const float *q, struct 
 			if (id >= c->tags_cap || c->tags[id] == epoch)
 				continue;
 			c->tags[id] = epoch;
-			float d = dist(h, q, vec_of(h, id));
+			float d = dist_below(h, q, vec_of(h, id), nres_ < ef ? INFINITY : bound);
 			if (nres_ < ef || d < bound) {
 				if (grow_cands(&c->heap_b, &c->heap_b_cap, ncand + 1) != OMEN_OK)
 					return OMEN_ENOMEM;

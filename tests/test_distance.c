@@ -111,6 +111,33 @@ static void test_exact_every_dimension_unaligned(void)
 	CHECK_EQ_INT(bad, 0);
 }
 
+/* l2sq_bounded is exact at or below the bound and above it otherwise. */
+static void test_bounded_l2_exact_below_bound_above_otherwise(void)
+{
+	static float a[MAXD + 4], b[MAXD + 4];
+	const distance_kernels *v[8];
+	size_t nv = distance_variants(v, 8);
+	for (size_t i = 0; i < MAXD + 4; i++) {
+		a[i] = frand();
+		b[i] = frand();
+	}
+	int bad = 0;
+	for (size_t d = 1; d <= MAXD; d += 7) {
+		double scale, ref = reference(K_L2SQ, a + 1, b + 3, d, &scale);
+		float fractions[] = {0.1f, 0.5f, 0.99f, 1.01f, 2.0f, INFINITY};
+		for (size_t j = 0; j < nv; j++) {
+			for (size_t f = 0; f < 6; f++) {
+				float bound = (float)ref * fractions[f];
+				float got = v[j]->l2sq_bounded(a + 1, b + 3, d, bound);
+				bool ok = fractions[f] > 1.0f ? fabs(got - ref) <= 2e-6 * scale + 1e-6 : got > bound;
+				if (!ok && bad++ < 10)
+					fprintf(stderr, "  %s d=%zu bound=%g got %g want %g\n", v[j]->isa, d, bound, got, ref);
+			}
+		}
+	}
+	CHECK_EQ_INT(bad, 0);
+}
+
 static void test_nan_anywhere_gives_nan(void)
 {
 	static float a[67], b[67];
@@ -187,6 +214,6 @@ static void test_all_finite(void)
 }
 
 TEST_MAIN(TEST(test_variants_listed_scalar_last), TEST(test_exact_every_dimension_unaligned),
-	  TEST(test_nan_anywhere_gives_nan), TEST(test_infinity_follows_ieee),
+	  TEST(test_bounded_l2_exact_below_bound_above_otherwise), TEST(test_nan_anywhere_gives_nan), TEST(test_infinity_follows_ieee),
 	  TEST(test_cosine_of_zero_vector_is_nan), TEST(test_compute_uses_pgvector_definitions),
 	  TEST(test_metric_names_round_trip), TEST(test_all_finite))
