@@ -21,7 +21,7 @@ test: build
 asan: deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOMEN_SANITIZE=ON
 	cmake --build build-asan -j$(JOBS)
-	ctest --test-dir build-asan --output-on-failure -j$(JOBS) -LE nosan
+	ctest --test-dir build-asan --output-on-failure -j$(JOBS)
 
 # ThreadSanitizer build of the concurrency tests.
 tsan: deps

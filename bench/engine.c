@@ -32,7 +32,8 @@ extern char **environ;
 typedef struct options {
 	const char *base, *query, *gt, *hdf5, *metric, *dataset_name;
 	unsigned m, ef_construction, threads, k, repeat;
-	size_t queries; /* 0 = all */
+	hnsw_storage storage; /* OmenDB's only; the peers keep float32 */
+	size_t queries;	      /* 0 = all */
 	unsigned efs[MAX_EFS];
 	size_t n_efs;
 	const char *peers[MAX_PEERS];
@@ -173,6 +174,7 @@ static int run_omendb(const options *o, const dataset_set *set, distance_metric 
 	hnsw_params_default(&p, dim, metric);
 	p.m = o->m;
 	p.ef_construction = o->ef_construction;
+	p.storage = o->storage;
 	const double rss0 = rss_mb();
 	progress pr = {.start = now_s(), .last_pct = 0};
 	pthread_mutex_init(&pr.lock, NULL);
@@ -193,12 +195,12 @@ static int run_omendb(const options *o, const dataset_set *set, distance_metric 
 
 	printf("{\"engine\":\"omendb\",\"phase\":\"build\",\"dataset\":");
 	json_string(stdout, o->dataset_name);
-	printf(",\"metric\":\"%s\",\"n\":%zu,\"dim\":%u,\"m\":%u,\"ef_construction\":%u,"
+	printf(",\"metric\":\"%s\",\"storage\":\"%s\",\"n\":%zu,\"dim\":%u,\"m\":%u,\"ef_construction\":%u,"
 	       "\"threads\":%u,\"build_s\":%.3f,\"vectors_per_s\":%.1f,\"index_mb\":%.1f,"
 	       "\"alloc_mb\":%.1f,\"peak_rss_mb\":%.1f}\n",
-	       distance_metric_name(metric), n, dim, o->m, o->ef_construction, o->threads, res->build_s,
-	       res->vectors_per_s, res->index_mb, (double)hnsw_memory_bytes(h) / (1024.0 * 1024.0),
-	       peak_rss_mb());
+	       distance_metric_name(metric), o->storage == HNSW_STORAGE_FLOAT16 ? "float16" : "float32", n,
+	       dim, o->m, o->ef_construction, o->threads, res->build_s, res->vectors_per_s, res->index_mb,
+	       (double)hnsw_memory_bytes(h) / (1024.0 * 1024.0), peak_rss_mb());
 	fflush(stdout);
 
 	for (size_t e = 0; e < o->n_efs; e++) {
@@ -618,6 +620,7 @@ static void usage(FILE *f)
 		   "              [--ef-construction 64] [--ef 10,20,40,80,160,320] [--threads T]\n"
 		   "              [--k 10] [--metric l2|ip|cosine|l1] [--queries N] [--repeat 3]\n"
 		   "              [--peers hnswlib,faiss|none] [--dataset-name NAME]\n"
+		   "              [--storage float32|float16]\n"
 		   "See bench/README.md for the output.\n");
 }
 
@@ -728,6 +731,7 @@ static bool parse_args(int argc, char **argv, options *o)
 		REPEAT,
 		PEERS,
 		NAME,
+		STORAGE,
 		HELP
 	};
 	static const struct option opts[] = {
@@ -745,6 +749,7 @@ static bool parse_args(int argc, char **argv, options *o)
 	    {"repeat", required_argument, NULL, REPEAT},
 	    {"peers", required_argument, NULL, PEERS},
 	    {"dataset-name", required_argument, NULL, NAME},
+	    {"storage", required_argument, NULL, STORAGE},
 	    {"help", no_argument, NULL, HELP},
 	    {NULL, 0, NULL, 0},
 	};
@@ -796,6 +801,14 @@ static bool parse_args(int argc, char **argv, options *o)
 			break;
 		case NAME:
 			o->dataset_name = optarg;
+			break;
+		case STORAGE:
+			if (strcmp(optarg, "float32") == 0)
+				o->storage = HNSW_STORAGE_FLOAT32;
+			else if (strcmp(optarg, "float16") == 0)
+				o->storage = HNSW_STORAGE_FLOAT16;
+			else
+				ok = false;
 			break;
 		case HELP:
 			usage(stdout);

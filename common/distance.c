@@ -1,6 +1,7 @@
 #include "distance.h"
 
 #include <math.h>
+#include <simde/simde-f16.h>
 #include <string.h>
 
 /* Tables built from distance_simd.c, one per ISA compiled in. */
@@ -21,10 +22,10 @@ extern const distance_kernels distance_kernels_scalar;
 size_t distance_variants(const distance_kernels **out, size_t max)
 {
 	size_t n = 0;
-#define OFFER(table, supported)                \
-	do {                                   \
-		if ((supported) && n < max)    \
-			out[n++] = &(table);   \
+#define OFFER(table, supported)                                                                              \
+	do {                                                                                                 \
+		if ((supported) && n < max)                                                                  \
+			out[n++] = &(table);                                                                 \
 	} while (0)
 #if defined(__x86_64__) || defined(__i386__)
 	__builtin_cpu_init();
@@ -77,7 +78,7 @@ float distance_compute(distance_metric metric, const float *a, const float *b, s
 }
 
 static const char *const metric_names[DISTANCE_METRIC_COUNT] = {
-	[DISTANCE_L2] = "l2", [DISTANCE_IP] = "ip", [DISTANCE_COSINE] = "cosine", [DISTANCE_L1] = "l1"};
+    [DISTANCE_L2] = "l2", [DISTANCE_IP] = "ip", [DISTANCE_COSINE] = "cosine", [DISTANCE_L1] = "l1"};
 
 bool distance_metric_parse(const char *s, distance_metric *out)
 {
@@ -95,6 +96,21 @@ const char *distance_metric_name(distance_metric metric)
 	if ((int)metric < 0 || metric >= DISTANCE_METRIC_COUNT)
 		return "unknown";
 	return metric_names[metric];
+}
+
+uint16_t distance_to_half(float x)
+{
+	simde_float16 h = simde_float16_from_float32(x);
+	uint16_t out;
+	memcpy(&out, &h, sizeof(out));
+	return out;
+}
+
+float distance_from_half(uint16_t v)
+{
+	simde_float16 h;
+	memcpy(&h, &v, sizeof(h));
+	return simde_float16_to_float32(h);
 }
 
 bool distance_all_finite(const float *v, size_t n)

@@ -5,8 +5,33 @@
  * over pointers so no SIMD type crosses a call boundary. */
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "distance.h"
+
+#if defined(DISTANCE_ISA_AVX512) || defined(DISTANCE_ISA_AVX2)
+/* Half-precision kernels run 8 lanes wide on both (F16C converts 8 halves). */
+#include <simde/x86/avx2.h>
+#include <simde/x86/f16c.h>
+#include <simde/x86/fma.h>
+#define HW 8
+typedef simde__m256 hvec;
+#define HZERO() simde_mm256_setzero_ps()
+#define HLOADF(p) simde_mm256_loadu_ps(p)
+#define HLOADH(p) simde_mm256_cvtph_ps(simde_mm_loadu_si128((const simde__m128i *)(const void *)(p)))
+#define HADD(a, b) simde_mm256_add_ps(a, b)
+#define HSUB(a, b) simde_mm256_sub_ps(a, b)
+#define HMADD(a, b, c) simde_mm256_fmadd_ps(a, b, c)
+#define HABS(a) simde_mm256_andnot_ps(simde_mm256_set1_ps(-0.0f), a)
+static inline float hsum(hvec v)
+{
+	simde__m128 s = simde_mm_add_ps(simde_mm256_castps256_ps128(v), simde_mm256_extractf128_ps(v, 1));
+	s = simde_mm_add_ps(s, simde_mm_movehl_ps(s, s));
+	s = simde_mm_add_ss(s, simde_mm_shuffle_ps(s, s, 1));
+	return simde_mm_cvtss_f32(s);
+}
+#endif
 
 #if defined(DISTANCE_ISA_AVX512)
 #include <simde/x86/avx512.h>
@@ -23,8 +48,9 @@ typedef simde__m512 vec;
 /* simde 0.7 has no _mm512_reduce_add_ps: add the four 128-bit lanes. */
 static inline float vsum(vec v)
 {
-	simde__m128 s = simde_mm_add_ps(simde_mm_add_ps(simde_mm512_extractf32x4_ps(v, 0), simde_mm512_extractf32x4_ps(v, 1)),
-					simde_mm_add_ps(simde_mm512_extractf32x4_ps(v, 2), simde_mm512_extractf32x4_ps(v, 3)));
+	simde__m128 s = simde_mm_add_ps(
+	    simde_mm_add_ps(simde_mm512_extractf32x4_ps(v, 0), simde_mm512_extractf32x4_ps(v, 1)),
+	    simde_mm_add_ps(simde_mm512_extractf32x4_ps(v, 2), simde_mm512_extractf32x4_ps(v, 3)));
 	s = simde_mm_add_ps(s, simde_mm_movehl_ps(s, s));
 	s = simde_mm_add_ss(s, simde_mm_shuffle_ps(s, s, 1));
 	return simde_mm_cvtss_f32(s);
@@ -65,8 +91,19 @@ static inline float vsum(vec v)
 #else
 #error "define one DISTANCE_ISA_*"
 #endif
+#include <simde/x86/f16c.h>
 #include <simde/x86/sse.h>
 #define W 4
+#define HW 4
+typedef simde__m128 hvec;
+#define HZERO() simde_mm_setzero_ps()
+#define HLOADF(p) simde_mm_loadu_ps(p)
+#define HLOADH(p) simde_mm_cvtph_ps(simde_mm_loadl_epi64((const simde__m128i *)(const void *)(p)))
+#define HADD(a, b) simde_mm_add_ps(a, b)
+#define HSUB(a, b) simde_mm_sub_ps(a, b)
+#define HMADD(a, b, c) simde_mm_add_ps(simde_mm_mul_ps(a, b), c)
+#define HABS(a) simde_mm_andnot_ps(simde_mm_set1_ps(-0.0f), a)
+#define hsum vsum
 typedef simde__m128 vec;
 #define VZERO() simde_mm_setzero_ps()
 #define VLOAD(p) simde_mm_loadu_ps(p)
@@ -206,11 +243,101 @@ static float k_cosine(const float *a, const float *b, size_t n)
 	return (float)(1.0 - sim);
 }
 
+/* ---- float32 query against a float16 stored vector ---- */
+
+static inline float half_at(const uint16_t *p, size_t i)
+{
+	simde_float16 h;
+	memcpy(&h, p + i, sizeof(h));
+	return simde_float16_to_float32(h);
+}
+
+static float h_l2sq_bounded(const float *a, const uint16_t *b, size_t n, float bound)
+{
+	float r = 0.0f;
+	size_t i = 0;
+	for (; i + BOUND_BLOCK <= n; i += BOUND_BLOCK) {
+		hvec s0 = HZERO(), s1 = HZERO();
+		for (size_t j = i; j < i + BOUND_BLOCK; j += 2 * HW) {
+			hvec d0 = HSUB(HLOADF(a + j), HLOADH(b + j));
+			hvec d1 = HSUB(HLOADF(a + j + HW), HLOADH(b + j + HW));
+			s0 = HMADD(d0, d0, s0);
+			s1 = HMADD(d1, d1, s1);
+		}
+		r += hsum(HADD(s0, s1));
+		if (r > bound)
+			return r;
+	}
+	hvec s = HZERO();
+	for (; i + HW <= n; i += HW) {
+		hvec d = HSUB(HLOADF(a + i), HLOADH(b + i));
+		s = HMADD(d, d, s);
+	}
+	r += hsum(s);
+	for (; i < n; i++) {
+		float d = a[i] - half_at(b, i);
+		r += d * d;
+	}
+	return r;
+}
+
+static float h_l2sq(const float *a, const uint16_t *b, size_t n)
+{
+	return h_l2sq_bounded(a, b, n, INFINITY);
+}
+
+static float h_dot(const float *a, const uint16_t *b, size_t n)
+{
+	hvec s0 = HZERO(), s1 = HZERO();
+	size_t i = 0;
+	for (; i + 2 * HW <= n; i += 2 * HW) {
+		s0 = HMADD(HLOADF(a + i), HLOADH(b + i), s0);
+		s1 = HMADD(HLOADF(a + i + HW), HLOADH(b + i + HW), s1);
+	}
+	float r = hsum(HADD(s0, s1));
+	for (; i < n; i++)
+		r += a[i] * half_at(b, i);
+	return r;
+}
+
+static float h_l1(const float *a, const uint16_t *b, size_t n)
+{
+	hvec s0 = HZERO(), s1 = HZERO();
+	size_t i = 0;
+	for (; i + 2 * HW <= n; i += 2 * HW) {
+		s0 = HADD(s0, HABS(HSUB(HLOADF(a + i), HLOADH(b + i))));
+		s1 = HADD(s1, HABS(HSUB(HLOADF(a + i + HW), HLOADH(b + i + HW))));
+	}
+	float r = hsum(HADD(s0, s1));
+	for (; i < n; i++)
+		r += fabsf(a[i] - half_at(b, i));
+	return r;
+}
+
+static void h_decode(const uint16_t *in, float *out, size_t n)
+{
+	size_t i = 0;
+#if HW == 8
+	for (; i + HW <= n; i += HW)
+		simde_mm256_storeu_ps(out + i, HLOADH(in + i));
+#else
+	for (; i + HW <= n; i += HW)
+		simde_mm_storeu_ps(out + i, HLOADH(in + i));
+#endif
+	for (; i < n; i++)
+		out[i] = half_at(in, i);
+}
+
 const distance_kernels TABLE = {
-	.isa = ISA_NAME,
-	.l2sq = k_l2sq,
-	.dot = k_dot,
-	.cosine = k_cosine,
-	.l1 = k_l1,
-	.l2sq_bounded = k_l2sq_bounded,
+    .isa = ISA_NAME,
+    .l2sq = k_l2sq,
+    .dot = k_dot,
+    .cosine = k_cosine,
+    .l1 = k_l1,
+    .l2sq_bounded = k_l2sq_bounded,
+    .half_l2sq = h_l2sq,
+    .half_l2sq_bounded = h_l2sq_bounded,
+    .half_dot = h_dot,
+    .half_l1 = h_l1,
+    .half_decode = h_decode,
 };

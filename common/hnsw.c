@@ -27,17 +27,17 @@
 
 #include "error.h"
 
-#define MAX_NODES 0x7fffffffu     /* bit 31 of a pool entry marks "expanded" */
+#define MAX_NODES 0x7fffffffu /* bit 31 of a pool entry marks "expanded" */
 #define HDR_COUNT 0xffffu
 #define HDR_PRESENT (1u << 30)
 #define HDR_DELETED (1u << 31)
 #define EXPANDED (1u << 31)
 #define NSTRIPES 1024u
-#define PREFETCH_AHEAD 3u         /* neighbours whose vectors are in flight */
-#define PREFETCH_MAX_LINES 16u    /* a block's first lines; the CPU streams the rest */
+#define PREFETCH_AHEAD 3u      /* neighbours whose vectors are in flight */
+#define PREFETCH_MAX_LINES 16u /* a block's first lines; the CPU streams the rest */
 #define HUGE_PAGE ((size_t)2 << 20)
 #define FILTER_SAMPLE 512u
-#define FILTER_EXACT_FACTOR 16u   /* go exact below 16 * max(ef, k) estimated matches */
+#define FILTER_EXACT_FACTOR 16u /* go exact below 16 * max(ef, k) estimated matches */
 
 struct chunk {
 	char *blocks;
@@ -69,19 +69,27 @@ struct ctx {
 	struct cand *pool; /* sorted beam, HNSW_MAX_EF_CONSTRUCTION + 1 */
 	struct cand *sel;  /* neighbour selection */
 	struct cand *tmp;  /* pruning a neighbour's list */
-	uint32_t *nb;      /* unvisited neighbours of the node being expanded */
+	uint32_t *nb;	   /* unvisited neighbours of the node being expanded */
 	struct cand *heap_a, *heap_b;
 	size_t heap_a_cap, heap_b_cap;
 	uint32_t *stack;
 	size_t stack_cap;
-	float *qbuf; /* normalised query or vector */
+	float *qbuf;	/* normalised query or vector */
+	float *vbuf;	/* a stored vector decoded to float32 (heuristic) */
+	float *ebuf;	/* the base vector of a pruning or repair */
+	uint16_t *hbuf; /* a vector encoded for float16 storage */
 };
 
 struct hnsw {
 	hnsw_params p;
 	distance_fn fn;
 	distance_bounded_fn bounded; /* l2 and cosine: may stop reading early */
-	bool negate;                 /* ip orders by -dot */
+	distance_half_fn hfn;	     /* the same two for float16 storage */
+	distance_half_bounded_fn hbounded;
+	void (*decode)(const uint16_t *in, float *out, size_t n);
+	bool half;   /* float16 storage */
+	size_t esz;  /* bytes per stored element */
+	bool negate; /* ip orders by -dot */
 	uint32_t m, m0;
 	size_t vec_off, stride;
 	unsigned chunk_bits;
@@ -119,8 +127,14 @@ struct hnsw {
 
 /* ---------- small helpers ---------- */
 
-static inline uint32_t load_acq(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
-static inline void store_rel(uint32_t *p, uint32_t v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+static inline uint32_t load_acq(const uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+static inline void store_rel(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+}
 
 static inline struct chunk *chunk_of(const hnsw *h, uint32_t id)
 {
@@ -133,9 +147,20 @@ static inline char *block(const hnsw *h, uint32_t id)
 	return chunk_of(h, id)->blocks + (size_t)(id & h->chunk_mask) * h->stride;
 }
 
-static inline const float *vec_of(const hnsw *h, uint32_t id)
+/* The stored vector: float32 or binary16 by h->half. */
+static inline const void *vec_of(const hnsw *h, uint32_t id)
 {
-	return (const float *)(void *)(block(h, id) + h->vec_off);
+	return block(h, id) + h->vec_off;
+}
+
+/* The stored vector of id as float32: in place for float32 storage,
+ * decoded into buf for float16. */
+static inline const float *stored_f32(const hnsw *h, uint32_t id, float *buf)
+{
+	if (!h->half)
+		return vec_of(h, id);
+	h->decode(vec_of(h, id), buf, h->p.dim);
+	return buf;
 }
 
 static inline struct node_head *head_of(const hnsw *h, uint32_t id)
@@ -143,9 +168,18 @@ static inline struct node_head *head_of(const hnsw *h, uint32_t id)
 	return (struct node_head *)(void *)block(h, id);
 }
 
-static inline uint32_t *hdr_of(const hnsw *h, uint32_t id) { return &head_of(h, id)->hdr; }
-static inline uint32_t level_of(const hnsw *h, uint32_t id) { return head_of(h, id)->level; }
-static inline uint64_t label_of(const hnsw *h, uint32_t id) { return head_of(h, id)->label; }
+static inline uint32_t *hdr_of(const hnsw *h, uint32_t id)
+{
+	return &head_of(h, id)->hdr;
+}
+static inline uint32_t level_of(const hnsw *h, uint32_t id)
+{
+	return head_of(h, id)->level;
+}
+static inline uint64_t label_of(const hnsw *h, uint32_t id)
+{
+	return head_of(h, id)->label;
+}
 
 /* The word holding the link count of node id on level (on level 0 it is
  * the header, whose high bits are flags), and the ids that follow. */
@@ -163,18 +197,24 @@ static inline uint32_t *ids_of(const hnsw *h, uint32_t id, uint32_t level)
 	return head_of(h, id)->upper + (size_t)(level - 1) * (h->m + 1) + 1;
 }
 
-static inline uint32_t max_links(const hnsw *h, uint32_t level) { return level == 0 ? h->m0 : h->m; }
-
-static inline float dist(const hnsw *h, const float *a, const float *b)
+static inline uint32_t max_links(const hnsw *h, uint32_t level)
 {
-	float r = h->fn(a, b, h->p.dim);
+	return level == 0 ? h->m0 : h->m;
+}
+
+/* Distance between a float32 vector and a stored one. */
+static inline float dist(const hnsw *h, const float *a, const void *b)
+{
+	float r = h->half ? h->hfn(a, b, h->p.dim) : h->fn(a, b, h->p.dim);
 	return h->negate ? -r : r;
 }
 
 /* dist(a, b) when it is below bound; otherwise some value >= bound. */
-static inline float dist_below(const hnsw *h, const float *a, const float *b, float bound)
+static inline float dist_below(const hnsw *h, const float *a, const void *b, float bound)
 {
-	if (h->bounded)
+	if (h->half && h->hbounded)
+		return h->hbounded(a, b, h->p.dim, bound);
+	if (!h->half && h->bounded)
 		return h->bounded(a, b, h->p.dim, bound);
 	return dist(h, a, b);
 }
@@ -195,7 +235,7 @@ static inline float external_distance(const hnsw *h, float d)
 static inline void prefetch_vec(const hnsw *h, uint32_t id)
 {
 	const char *p = (const char *)vec_of(h, id);
-	size_t lines = (h->p.dim * sizeof(float) + 63) / 64;
+	size_t lines = (h->p.dim * h->esz + 63) / 64;
 	if (lines > PREFETCH_MAX_LINES)
 		lines = PREFETCH_MAX_LINES;
 	for (size_t i = 0; i < lines; i++)
@@ -303,6 +343,7 @@ void hnsw_params_default(hnsw_params *p, uint32_t dim, distance_metric metric)
 	p->m = HNSW_DEFAULT_M;
 	p->ef_construction = HNSW_DEFAULT_EF_CONSTRUCTION;
 	p->seed = 1;
+	p->storage = HNSW_STORAGE_FLOAT32;
 }
 
 int hnsw_params_check(const hnsw_params *p)
@@ -317,6 +358,8 @@ int hnsw_params_check(const hnsw_params *p)
 		return OMEN_EINVAL;
 	if (p->ef_construction < HNSW_MIN_EF_CONSTRUCTION || p->ef_construction > HNSW_MAX_EF_CONSTRUCTION ||
 	    p->ef_construction < 2 * p->m)
+		return OMEN_EINVAL;
+	if ((int)p->storage < 0 || p->storage >= HNSW_STORAGE_COUNT)
 		return OMEN_EINVAL;
 	return OMEN_OK;
 }
@@ -336,19 +379,26 @@ int hnsw_create(const hnsw_params *p, hnsw **out)
 	case DISTANCE_COSINE: /* unit vectors: 1 - dot = |a - b|^2 / 2 */
 		h->fn = k->l2sq;
 		h->bounded = k->l2sq_bounded;
+		h->hfn = k->half_l2sq;
+		h->hbounded = k->half_l2sq_bounded;
 		break;
 	case DISTANCE_L1:
 		h->fn = k->l1;
+		h->hfn = k->half_l1;
 		break;
 	default:
 		h->fn = k->dot;
+		h->hfn = k->half_dot;
 		h->negate = true;
 		break;
 	}
+	h->decode = k->half_decode;
+	h->half = p->storage == HNSW_STORAGE_FLOAT16;
+	h->esz = h->half ? sizeof(uint16_t) : sizeof(float);
 	h->m = p->m;
 	h->m0 = 2 * p->m;
 	h->vec_off = (sizeof(struct node_head) + (size_t)h->m0 * sizeof(uint32_t) + 63) & ~(size_t)63;
-	h->stride = (h->vec_off + (size_t)p->dim * sizeof(float) + 63) & ~(size_t)63;
+	h->stride = (h->vec_off + (size_t)p->dim * h->esz + 63) & ~(size_t)63;
 	/* Chunks of at most 64 MiB and at most 65536 nodes. */
 	h->chunk_bits = 16;
 	while (h->chunk_bits > 4 && ((size_t)1 << h->chunk_bits) * h->stride > ((size_t)64 << 20))
@@ -380,6 +430,9 @@ static void ctx_free(struct ctx *c)
 	free(c->heap_b);
 	free(c->stack);
 	free(c->qbuf);
+	free(c->vbuf);
+	free(c->ebuf);
+	free(c->hbuf);
 	free(c);
 }
 
@@ -415,7 +468,10 @@ void hnsw_destroy(hnsw *h)
 	free(h);
 }
 
-const hnsw_params *hnsw_get_params(const hnsw *h) { return &h->p; }
+const hnsw_params *hnsw_get_params(const hnsw *h)
+{
+	return &h->p;
+}
 
 /* ---------- slots and chunks ---------- */
 
@@ -517,7 +573,10 @@ static void release_slot(hnsw *h, uint32_t id)
 
 /* ---------- label map (caller holds map_lock) ---------- */
 
-static size_t map_slot(uint64_t label, size_t cap) { return (size_t)splitmix64(label) & (cap - 1); }
+static size_t map_slot(uint64_t label, size_t cap)
+{
+	return (size_t)splitmix64(label) & (cap - 1);
+}
 
 static bool map_find(const hnsw *h, uint64_t label, uint32_t *id, size_t *slot)
 {
@@ -615,7 +674,11 @@ static struct ctx *ctx_get(const hnsw *hc)
 		c->tmp = malloc((h->m0 + 2) * sizeof(*c->tmp));
 		c->nb = malloc((h->m0 + 1) * sizeof(*c->nb));
 		c->qbuf = malloc(h->p.dim * sizeof(float));
-		if (c->pool == NULL || c->sel == NULL || c->tmp == NULL || c->nb == NULL || c->qbuf == NULL) {
+		c->vbuf = malloc(h->p.dim * sizeof(float));
+		c->ebuf = malloc(h->p.dim * sizeof(float));
+		c->hbuf = malloc(h->p.dim * sizeof(uint16_t));
+		if (c->pool == NULL || c->sel == NULL || c->tmp == NULL || c->nb == NULL || c->qbuf == NULL ||
+		    c->vbuf == NULL || c->ebuf == NULL || c->hbuf == NULL) {
 			ctx_free(c);
 			return NULL;
 		}
@@ -778,13 +841,13 @@ static uint32_t search_layer(const hnsw *h, struct ctx *c, const float *q, struc
  * keepPrunedConnections, as hnswlib: a candidate is kept when it is nearer
  * to the base than to every neighbour kept so far. a is sorted ascending;
  * the kept entries are compacted to its front. */
-static uint32_t select_heuristic(const hnsw *h, struct cand *a, uint32_t n, uint32_t max)
+static uint32_t select_heuristic(const hnsw *h, struct ctx *c, struct cand *a, uint32_t n, uint32_t max)
 {
 	if (n <= max)
 		return n;
 	uint32_t kept = 0;
 	for (uint32_t i = 0; i < n && kept < max; i++) {
-		const float *v = vec_of(h, a[i].id);
+		const float *v = stored_f32(h, a[i].id, c->vbuf);
 		bool good = true;
 		for (uint32_t j = 0; j < kept; j++) {
 			if (dist(h, v, vec_of(h, a[j].id)) < a[i].d) {
@@ -819,7 +882,7 @@ static void connect(hnsw *h, struct ctx *c, uint32_t e, uint32_t nn, uint32_t le
 		store_rel(&lk[cnt], nn);
 		store_rel(cp, (hdr & ~HDR_COUNT) | (cnt + 1));
 	} else {
-		const float *ev = vec_of(h, e);
+		const float *ev = stored_f32(h, e, c->ebuf);
 		for (uint32_t i = 0; i < cnt; i++) {
 			uint32_t id = load_acq(&lk[i]);
 			c->tmp[i].id = id;
@@ -828,7 +891,7 @@ static void connect(hnsw *h, struct ctx *c, uint32_t e, uint32_t nn, uint32_t le
 		c->tmp[cnt].id = nn;
 		c->tmp[cnt].d = dist(h, ev, vec_of(h, nn));
 		sort_cands(c->tmp, cnt + 1);
-		uint32_t kept = select_heuristic(h, c->tmp, cnt + 1, maxl);
+		uint32_t kept = select_heuristic(h, c, c->tmp, cnt + 1, maxl);
 		write_links(h, e, level, c->tmp, kept);
 	}
 	pthread_mutex_unlock(lock);
@@ -847,6 +910,29 @@ static bool normalise(const float *v, uint32_t dim, float *out)
 	for (uint32_t i = 0; i < dim; i++)
 		out[i] = (float)((double)v[i] * inv);
 	return true;
+}
+
+/* For float16 storage: checks vec fits, encodes it into c->hbuf and leaves
+ * the rounded values, decoded, in c->qbuf (vec may be c->qbuf). */
+static int encode(const hnsw *h, struct ctx *c, const float *vec)
+{
+	if (!h->half)
+		return OMEN_OK;
+	for (uint32_t i = 0; i < h->p.dim; i++) {
+		if (fabsf(vec[i]) > 65504.0f)
+			return OMEN_ERANGE;
+		c->hbuf[i] = distance_to_half(vec[i]);
+	}
+	h->decode(c->hbuf, c->qbuf, h->p.dim);
+	return OMEN_OK;
+}
+
+/* Writes the vector of slot id: vec for float32, c->hbuf (from encode) for
+ * float16. */
+static void store_vector(hnsw *h, const struct ctx *c, uint32_t id, const float *vec)
+{
+	const void *src = h->half ? (const void *)c->hbuf : (const void *)vec;
+	memcpy(block(h, id) + h->vec_off, src, (size_t)h->p.dim * h->esz);
 }
 
 /* Returns a reserved label and slot after a failure before publication. */
@@ -870,6 +956,11 @@ static int insert_with(hnsw *h, struct ctx *c, uint64_t label, const float *vec)
 			return OMEN_EZERONORM;
 		vec = c->qbuf;
 	}
+	int rc = encode(h, c, vec);
+	if (rc != OMEN_OK)
+		return rc;
+	if (h->half) /* insert what is stored: later distances see the rounding */
+		vec = c->qbuf;
 	uint32_t level = random_level(h, label), id, existing;
 
 	pthread_mutex_lock(&h->map_lock);
@@ -877,7 +968,7 @@ static int insert_with(hnsw *h, struct ctx *c, uint64_t label, const float *vec)
 		pthread_mutex_unlock(&h->map_lock);
 		return OMEN_EEXIST;
 	}
-	int rc = alloc_slot(h, &id);
+	rc = alloc_slot(h, &id);
 	if (rc == OMEN_OK) {
 		rc = map_put(h, label, id);
 		if (rc != OMEN_OK)
@@ -899,7 +990,7 @@ static int insert_with(hnsw *h, struct ctx *c, uint64_t label, const float *vec)
 	head->label = label;
 	head->level = level;
 	head->upper = upper;
-	memcpy(block(h, id) + h->vec_off, vec, (size_t)h->p.dim * sizeof(float));
+	store_vector(h, c, id, vec);
 	store_rel(&head->hdr, HDR_PRESENT);
 	atomic_fetch_add(&h->live, 1);
 
@@ -931,7 +1022,7 @@ static int insert_with(hnsw *h, struct ctx *c, uint64_t label, const float *vec)
 			c->sel[i].id = c->pool[i].id & ~EXPANDED;
 		}
 		cur = c->sel[0];
-		uint32_t kept = select_heuristic(h, c->sel, n, h->m);
+		uint32_t kept = select_heuristic(h, c, c->sel, n, h->m);
 		pthread_mutex_lock(&h->stripes[id % NSTRIPES]);
 		write_links(h, id, l, c->sel, kept);
 		pthread_mutex_unlock(&h->stripes[id % NSTRIPES]);
@@ -1013,8 +1104,13 @@ int hnsw_insert_batch(hnsw *h, size_t n, const uint64_t *labels, const float *ve
 	}
 	if (threads > 256)
 		threads = 256;
-	struct batch b = {.h = h, .n = n, .labels = labels, .vecs = vecs, .progress = progress,
-			  .progress_arg = progress_arg, .step = n / 100 > 0 ? n / 100 : 1};
+	struct batch b = {.h = h,
+			  .n = n,
+			  .labels = labels,
+			  .vecs = vecs,
+			  .progress = progress,
+			  .progress_arg = progress_arg,
+			  .step = n / 100 > 0 ? n / 100 : 1};
 	pthread_t tids[256];
 	unsigned started = 0;
 	for (unsigned i = 1; i < threads; i++) {
@@ -1031,6 +1127,14 @@ int hnsw_insert_batch(hnsw *h, size_t n, const uint64_t *labels, const float *ve
 }
 
 /* ---------- delete, lookup ---------- */
+
+static void copy_out(const hnsw *h, uint32_t id, float *out)
+{
+	if (h->half)
+		h->decode(vec_of(h, id), out, h->p.dim);
+	else
+		memcpy(out, vec_of(h, id), (size_t)h->p.dim * sizeof(float));
+}
 
 int hnsw_delete(hnsw *h, uint64_t label)
 {
@@ -1061,7 +1165,7 @@ bool hnsw_lookup(const hnsw *hc, uint64_t label, float *vec_out)
 	bool found = map_find(h, label, &id, NULL);
 	pthread_mutex_unlock(&h->map_lock);
 	if (found && vec_out)
-		memcpy(vec_out, vec_of(h, id), (size_t)h->p.dim * sizeof(float));
+		copy_out(h, id, vec_out);
 	return found;
 }
 
@@ -1076,8 +1180,8 @@ static inline bool accepted(const hnsw *h, uint32_t id, hnsw_filter_fn filter, v
 }
 
 /* Full scan keeping the k nearest accepted nodes in a max-heap. */
-static int exact_scan(const hnsw *h, struct ctx *c, const float *q, uint32_t k, hnsw_filter_fn filter, void *arg,
-		      size_t *nres)
+static int exact_scan(const hnsw *h, struct ctx *c, const float *q, uint32_t k, hnsw_filter_fn filter,
+		      void *arg, size_t *nres)
 {
 	if (grow_cands(&c->heap_a, &c->heap_a_cap, (size_t)k + 1) != OMEN_OK)
 		return OMEN_ENOMEM;
@@ -1211,7 +1315,7 @@ int hnsw_search(const hnsw *h, const float *query, uint32_t dim, uint32_t k, uin
 	if (rc != OMEN_OK || (uint32_t)ep == HNSW_NO_NODE)
 		goto out;
 	bool exact = filter != NULL && estimate_matches(h, filter, filter_arg) <
-					       (double)FILTER_EXACT_FACTOR * (ef > k ? ef : k);
+					   (double)FILTER_EXACT_FACTOR * (ef > k ? ef : k);
 	size_t len = 0;
 	if (!exact) {
 		struct cand cur = {dist(h, q, vec_of(h, (uint32_t)ep)), (uint32_t)ep};
@@ -1268,8 +1372,14 @@ int hnsw_search_exact(const hnsw *h, const float *query, uint32_t dim, uint32_t 
 
 /* ---------- vacuum ---------- */
 
-static bool is_deleted(const hnsw *h, uint32_t id) { return (load_acq(hdr_of(h, id)) & HDR_DELETED) != 0; }
-static bool is_present(const hnsw *h, uint32_t id) { return (load_acq(hdr_of(h, id)) & HDR_PRESENT) != 0; }
+static bool is_deleted(const hnsw *h, uint32_t id)
+{
+	return (load_acq(hdr_of(h, id)) & HDR_DELETED) != 0;
+}
+static bool is_present(const hnsw *h, uint32_t id)
+{
+	return (load_acq(hdr_of(h, id)) & HDR_PRESENT) != 0;
+}
 
 /* Replaces u's links on level that point at deleted nodes: candidates are
  * u's live links plus the live nodes reachable from its deleted links
@@ -1286,7 +1396,7 @@ static int repair(hnsw *h, struct ctx *c, uint32_t u, uint32_t level)
 		return OMEN_OK;
 	uint16_t epoch = new_epoch(c);
 	c->tags[u] = epoch;
-	const float *uv = vec_of(h, u);
+	const float *uv = stored_f32(h, u, c->ebuf);
 	if (grow_cands(&c->heap_b, &c->heap_b_cap, limit + 1) != OMEN_OK)
 		return OMEN_ENOMEM;
 	for (uint32_t i = 0; i < cnt; i++) {
@@ -1333,7 +1443,7 @@ static int repair(hnsw *h, struct ctx *c, uint32_t u, uint32_t level)
 		}
 	}
 	sort_cands(c->heap_b, ncand);
-	uint32_t kept = select_heuristic(h, c->heap_b, ncand, maxl);
+	uint32_t kept = select_heuristic(h, c, c->heap_b, ncand, maxl);
 	write_links(h, u, level, c->heap_b, kept);
 	return OMEN_OK;
 }
@@ -1366,7 +1476,8 @@ int hnsw_vacuum(hnsw *h, size_t *reclaimed)
 		return rc; /* links repaired so far are valid; tombstones stay */
 	uint64_t ep = atomic_load(&h->entry);
 	if ((uint32_t)ep == HNSW_NO_NODE || is_deleted(h, (uint32_t)ep))
-		atomic_store(&h->entry, best == HNSW_NO_NODE ? ENTRY_NONE : ((uint64_t)best_level << 32) | best);
+		atomic_store(&h->entry,
+			     best == HNSW_NO_NODE ? ENTRY_NONE : ((uint64_t)best_level << 32) | best);
 	size_t freed = 0;
 	pthread_mutex_lock(&h->grow_lock);
 	for (uint32_t u = 0; u < n; u++) {
@@ -1378,7 +1489,8 @@ int hnsw_vacuum(hnsw *h, size_t *reclaimed)
 		}
 		struct node_head *head = head_of(h, u);
 		if (head->upper) {
-			atomic_fetch_sub(&h->upper_bytes, (size_t)head->level * (h->m + 1) * sizeof(uint32_t));
+			atomic_fetch_sub(&h->upper_bytes,
+					 (size_t)head->level * (h->m + 1) * sizeof(uint32_t));
 			free(head->upper);
 			head->upper = NULL;
 		}
@@ -1395,7 +1507,10 @@ int hnsw_vacuum(hnsw *h, size_t *reclaimed)
 
 /* ---------- introspection ---------- */
 
-size_t hnsw_live_count(const hnsw *h) { return atomic_load(&((hnsw *)h)->live); }
+size_t hnsw_live_count(const hnsw *h)
+{
+	return atomic_load(&((hnsw *)h)->live);
+}
 
 size_t hnsw_memory_bytes(const hnsw *hc)
 {
@@ -1406,14 +1521,21 @@ size_t hnsw_memory_bytes(const hnsw *hc)
 	bytes += atomic_load(&h->upper_bytes);
 	bytes += h->map_cap * (sizeof(uint64_t) + sizeof(uint32_t));
 	bytes += h->free_cap * sizeof(uint32_t);
-	bytes += h->ctx_total * (sizeof(struct ctx) + (HNSW_MAX_EF_CONSTRUCTION + 1) * 2 * sizeof(struct cand) +
-				 (size_t)h->p.dim * sizeof(float) + atomic_load(&h->n) * sizeof(uint16_t));
+	bytes +=
+	    h->ctx_total * (sizeof(struct ctx) + (HNSW_MAX_EF_CONSTRUCTION + 1) * 2 * sizeof(struct cand) +
+			    (size_t)h->p.dim * sizeof(float) + atomic_load(&h->n) * sizeof(uint16_t));
 	return bytes;
 }
 
-uint32_t hnsw_node_count(const hnsw *h) { return atomic_load(&((hnsw *)h)->n); }
+uint32_t hnsw_node_count(const hnsw *h)
+{
+	return atomic_load(&((hnsw *)h)->n);
+}
 
-uint32_t hnsw_max_links(const hnsw *h, uint32_t level) { return max_links(h, level); }
+uint32_t hnsw_max_links(const hnsw *h, uint32_t level)
+{
+	return max_links(h, level);
+}
 
 void hnsw_entry_point(const hnsw *h, uint32_t *entry, uint32_t *max_level)
 {
@@ -1433,7 +1555,7 @@ int hnsw_node_get(const hnsw *h, uint32_t id, uint64_t *label, uint32_t *level, 
 	if (deleted)
 		*deleted = is_deleted(h, id);
 	if (vec_out)
-		memcpy(vec_out, vec_of(h, id), (size_t)h->p.dim * sizeof(float));
+		copy_out(h, id, vec_out);
 	return OMEN_OK;
 }
 
@@ -1465,34 +1587,44 @@ int hnsw_restore_node(hnsw *h, uint32_t id, uint64_t label, uint32_t level, bool
 		return OMEN_EINVAL;
 	if (!distance_all_finite(vec, h->p.dim))
 		return OMEN_ENONFINITE;
+	struct ctx *c = ctx_get(h);
+	if (c == NULL)
+		return OMEN_ENOMEM;
+	int rc = encode(h, c, vec);
+	if (rc != OMEN_OK) {
+		ctx_put(h, c);
+		return rc;
+	}
 	pthread_mutex_lock(&h->grow_lock);
-	int rc = ensure_chunks(h, (uint64_t)id + 1);
+	rc = ensure_chunks(h, (uint64_t)id + 1);
 	if (rc == OMEN_OK && atomic_load(&h->n) < id + 1)
 		atomic_store(&h->n, id + 1);
 	pthread_mutex_unlock(&h->grow_lock);
-	if (rc != OMEN_OK)
-		return rc;
-	if (is_present(h, id))
-		return OMEN_EEXIST;
+	if (rc == OMEN_OK && is_present(h, id))
+		rc = OMEN_EEXIST;
 	uint32_t existing;
-	if (!deleted) {
+	if (rc == OMEN_OK && !deleted) {
 		pthread_mutex_lock(&h->map_lock);
 		rc = map_find(h, label, &existing, NULL) ? OMEN_EEXIST : map_put(h, label, id);
 		pthread_mutex_unlock(&h->map_lock);
-		if (rc != OMEN_OK)
-			return rc;
 	}
 	struct node_head *head = head_of(h, id);
-	if (level > 0) {
+	if (rc == OMEN_OK && level > 0) {
 		size_t bytes = (size_t)level * (h->m + 1) * sizeof(uint32_t);
 		head->upper = calloc(1, bytes);
 		if (head->upper == NULL)
-			return OMEN_ENOMEM;
-		atomic_fetch_add(&h->upper_bytes, bytes);
+			rc = OMEN_ENOMEM;
+		else
+			atomic_fetch_add(&h->upper_bytes, bytes);
+	}
+	if (rc != OMEN_OK) {
+		ctx_put(h, c);
+		return rc;
 	}
 	head->label = label;
 	head->level = level;
-	memcpy(block(h, id) + h->vec_off, vec, (size_t)h->p.dim * sizeof(float));
+	store_vector(h, c, id, vec);
+	ctx_put(h, c);
 	store_rel(hdr_of(h, id), HDR_PRESENT | (deleted ? HDR_DELETED : 0));
 	atomic_fetch_add(deleted ? &h->deleted : &h->live, 1);
 	return OMEN_OK;

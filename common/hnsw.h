@@ -16,11 +16,11 @@
 #include "distance.h"
 
 #define HNSW_MIN_M 2
-#define HNSW_MAX_M 100              /* as pgvector */
+#define HNSW_MAX_M 100 /* as pgvector */
 #define HNSW_MIN_EF_CONSTRUCTION 4
 #define HNSW_MAX_EF_CONSTRUCTION 1000
 #define HNSW_MAX_EF_SEARCH 1000
-#define HNSW_MAX_DIM 16000          /* pgvector's vector type maximum */
+#define HNSW_MAX_DIM 16000 /* pgvector's vector type maximum */
 #define HNSW_MAX_LEVEL 31
 #define HNSW_NO_NODE UINT32_MAX
 
@@ -30,12 +30,19 @@
 
 typedef struct hnsw hnsw;
 
+/* How the index keeps vectors in memory. Float16 halves the memory and the
+ * bandwidth a search needs, at the cost of rounding stored vectors to 11
+ * significant bits (distances change by ~1e-3 relative; values beyond
+ * +-65504 are rejected). pgvector's halfvec indexes make the same trade. */
+typedef enum hnsw_storage { HNSW_STORAGE_FLOAT32 = 0, HNSW_STORAGE_FLOAT16, HNSW_STORAGE_COUNT } hnsw_storage;
+
 typedef struct hnsw_params {
 	uint32_t dim;
 	distance_metric metric;
-	uint32_t m;               /* links per node on upper levels; 2m on level 0 */
+	uint32_t m;		  /* links per node on upper levels; 2m on level 0 */
 	uint32_t ef_construction; /* candidate list size while inserting; >= 2m */
-	uint64_t seed;            /* level generator seed: same seed, same levels */
+	uint64_t seed;		  /* level generator seed: same seed, same levels */
+	hnsw_storage storage;	  /* default HNSW_STORAGE_FLOAT32 */
 } hnsw_params;
 
 typedef struct hnsw_result {
@@ -50,7 +57,8 @@ typedef bool (*hnsw_filter_fn)(void *arg, uint64_t label);
 /* Called from one inserting thread now and then, and once at the end. */
 typedef void (*hnsw_progress_fn)(void *arg, size_t done, size_t total);
 
-/* Fills p with pgvector's defaults: m 16, ef_construction 64, seed 1. */
+/* Fills p with pgvector's defaults: m 16, ef_construction 64, seed 1,
+ * float32 storage. */
 void hnsw_params_default(hnsw_params *p, uint32_t dim, distance_metric metric);
 
 /* Checks p. OMEN_EDIM for dim 0 or > HNSW_MAX_DIM, OMEN_EINVAL for m,
@@ -67,7 +75,8 @@ const hnsw_params *hnsw_get_params(const hnsw *h);
 /* Inserts vec (dim floats, copied; cosine indexes store it normalised) under
  * label. OMEN_EDIM if dim is not the index's, OMEN_EEXIST if the label is live, OMEN_ENONFINITE for NaN/inf,
  * OMEN_EZERONORM for a zero vector in a cosine index, OMEN_EFULL past
- * 2^32 - 2 nodes, OMEN_ENOMEM. On error the index is unchanged. */
+ * 2^31 - 1 nodes, OMEN_ERANGE for a value float16 storage cannot hold,
+ * OMEN_ENOMEM. On error the index is unchanged. */
 int hnsw_insert(hnsw *h, uint64_t label, const float *vec, uint32_t dim);
 
 /* Inserts n rows (vecs is n * dim floats, row-major) with `threads` threads
@@ -131,8 +140,8 @@ void hnsw_entry_point(const hnsw *h, uint32_t *entry, uint32_t *max_level);
  * hnsw_restore_finish, which validates the whole graph (OMEN_ECORRUPT on a
  * link to a vacant node, a bad level or entry point) and makes the index
  * searchable. vec is taken as stored: it is not normalised again. */
-int hnsw_restore_node(hnsw *h, uint32_t id, uint64_t label, uint32_t level, bool deleted,
-		      const float *vec, uint32_t dim);
+int hnsw_restore_node(hnsw *h, uint32_t id, uint64_t label, uint32_t level, bool deleted, const float *vec,
+		      uint32_t dim);
 int hnsw_restore_links(hnsw *h, uint32_t id, uint32_t level, const uint32_t *ids, uint32_t n);
 int hnsw_restore_finish(hnsw *h, uint32_t entry, uint32_t max_level);
 

@@ -10,22 +10,22 @@
 
 static int test_failures;
 
-#define CHECK(cond)                                                                      \
-	do {                                                                             \
-		if (!(cond)) {                                                           \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-			test_failures++;                                                 \
-		}                                                                        \
+#define CHECK(cond)                                                                                          \
+	do {                                                                                                 \
+		if (!(cond)) {                                                                               \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);             \
+			test_failures++;                                                                     \
+		}                                                                                            \
 	} while (0)
 
-#define CHECK_EQ_INT(a, b)                                                                          \
-	do {                                                                                        \
-		long long a_ = (long long)(a), b_ = (long long)(b);                                 \
-		if (a_ != b_) {                                                                     \
-			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld vs %lld)\n", __FILE__, \
-				__LINE__, #a, #b, a_, b_);                                          \
-			test_failures++;                                                    \
-		}                                                                                   \
+#define CHECK_EQ_INT(a, b)                                                                                   \
+	do {                                                                                                 \
+		long long a_ = (long long)(a), b_ = (long long)(b);                                          \
+		if (a_ != b_) {                                                                              \
+			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%lld vs %lld)\n", __FILE__,          \
+				__LINE__, #a, #b, a_, b_);                                                   \
+			test_failures++;                                                                     \
+		}                                                                                            \
 	} while (0)
 
 typedef struct test_case {
@@ -54,13 +54,16 @@ static inline int test_run(const test_case *tests, size_t n, int argc, char **ar
 	return failed == 0 && passed > 0 ? 0 : 1;
 }
 
-#define TEST_MAIN(...)                                                                    \
-	int main(int argc, char **argv)                                                   \
-	{                                                                                 \
-		static const test_case tests_[] = {__VA_ARGS__};                          \
-		return test_run(tests_, sizeof(tests_) / sizeof(tests_[0]), argc, argv); \
+#define TEST_MAIN(...)                                                                                       \
+	int main(int argc, char **argv)                                                                      \
+	{                                                                                                    \
+		static const test_case tests_[] = {__VA_ARGS__};                                             \
+		return test_run(tests_, sizeof(tests_) / sizeof(tests_[0]), argc, argv);                     \
 	}
 
-#define TEST(fn) {#fn, fn}
+#define TEST(fn)                                                                                             \
+	{                                                                                                    \
+#fn, fn                                                                                      \
+	}
 
 #endif

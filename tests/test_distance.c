@@ -129,13 +129,64 @@ static void test_bounded_l2_exact_below_bound_above_otherwise(void)
 			for (size_t f = 0; f < 6; f++) {
 				float bound = (float)ref * fractions[f];
 				float got = v[j]->l2sq_bounded(a + 1, b + 3, d, bound);
-				bool ok = fractions[f] > 1.0f ? fabs(got - ref) <= 2e-6 * scale + 1e-6 : got > bound;
+				bool ok = fractions[f] > 1.0f ? fabs(got - ref) <= 2e-6 * scale + 1e-6
+							      : got > bound;
 				if (!ok && bad++ < 10)
-					fprintf(stderr, "  %s d=%zu bound=%g got %g want %g\n", v[j]->isa, d, bound, got, ref);
+					fprintf(stderr, "  %s d=%zu bound=%g got %g want %g\n", v[j]->isa, d,
+						bound, got, ref);
 			}
 		}
 	}
 	CHECK_EQ_INT(bad, 0);
+}
+
+/* Half-precision kernels against the double reference over the decoded
+ * values, i.e. exactly what the index stores. */
+static void test_half_kernels_exact_every_dimension(void)
+{
+	static float a[MAXD + 8], bf[MAXD + 8], bd[MAXD + 8], dec[MAXD + 8];
+	static uint16_t bh[MAXD + 8];
+	const distance_kernels *v[8];
+	size_t nv = distance_variants(v, 8);
+	for (size_t i = 0; i < MAXD + 8; i++) {
+		a[i] = frand() * 3;
+		bf[i] = frand() * 3;
+		bh[i] = distance_to_half(bf[i]);
+		bd[i] = distance_from_half(bh[i]);
+		CHECK(fabsf(bd[i] - bf[i]) <= fabsf(bf[i]) * 0x1p-11f + 0x1p-24f);
+	}
+	int bad = 0;
+	for (size_t d = 1; d <= MAXD; d++) {
+		const float *q = a + (d % 3);
+		const uint16_t *h = bh + ((d / 3) % 5);
+		const float *hd = bd + ((d / 3) % 5);
+		double sl, sd, s1;
+		double rl = reference(K_L2SQ, q, hd, d, &sl), rd = reference(K_DOT, q, hd, d, &sd);
+		double r1 = reference(K_L1, q, hd, d, &s1);
+		for (size_t j = 0; j < nv; j++) {
+			bool ok = fabs(v[j]->half_l2sq(q, h, d) - rl) <= 2e-6 * sl + 1e-6 &&
+				  fabs(v[j]->half_dot(q, h, d) - rd) <= 2e-6 * sd + 1e-6 &&
+				  fabs(v[j]->half_l1(q, h, d) - r1) <= 2e-6 * s1 + 1e-6 &&
+				  fabs(v[j]->half_l2sq_bounded(q, h, d, INFINITY) - rl) <= 2e-6 * sl + 1e-6 &&
+				  v[j]->half_l2sq_bounded(q, h, d, (float)rl * 0.5f) > (float)rl * 0.5f;
+			v[j]->half_decode(h, dec, d);
+			ok = ok && memcmp(dec, hd, d * sizeof(float)) == 0;
+			if (!ok && bad++ < 10)
+				fprintf(stderr, "  %s half kernels wrong at d=%zu\n", v[j]->isa, d);
+		}
+	}
+	CHECK_EQ_INT(bad, 0);
+}
+
+static void test_half_conversion_rounds_and_overflows(void)
+{
+	CHECK(distance_from_half(distance_to_half(1.0f)) == 1.0f);
+	CHECK(distance_from_half(distance_to_half(65504.0f)) == 65504.0f);
+	CHECK(distance_from_half(distance_to_half(-2.5f)) == -2.5f);
+	CHECK(isinf(distance_from_half(distance_to_half(1e6f))));
+	CHECK(isnan(distance_from_half(distance_to_half(NAN))));
+	/* 1 + 2^-11 is halfway between 1 and 1 + 2^-10: ties to even, i.e. 1 */
+	CHECK(distance_from_half(distance_to_half(1.0f + 0x1p-11f)) == 1.0f);
 }
 
 static void test_nan_anywhere_gives_nan(void)
@@ -214,6 +265,8 @@ static void test_all_finite(void)
 }
 
 TEST_MAIN(TEST(test_variants_listed_scalar_last), TEST(test_exact_every_dimension_unaligned),
-	  TEST(test_bounded_l2_exact_below_bound_above_otherwise), TEST(test_nan_anywhere_gives_nan), TEST(test_infinity_follows_ieee),
+	  TEST(test_bounded_l2_exact_below_bound_above_otherwise),
+	  TEST(test_half_kernels_exact_every_dimension), TEST(test_half_conversion_rounds_and_overflows),
+	  TEST(test_nan_anywhere_gives_nan), TEST(test_infinity_follows_ieee),
 	  TEST(test_cosine_of_zero_vector_is_nan), TEST(test_compute_uses_pgvector_definitions),
 	  TEST(test_metric_names_round_trip), TEST(test_all_finite))

@@ -14,7 +14,10 @@ static double urand(void)
 	rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
 	return ((double)(rng_state >> 11) + 0.5) / 9007199254740992.0;
 }
-static float nrand(void) { return (float)(sqrt(-2 * log(urand())) * cos(6.283185307179586 * urand())); }
+static float nrand(void)
+{
+	return (float)(sqrt(-2 * log(urand())) * cos(6.283185307179586 * urand()));
+}
 
 /* Clustered data with structure, like real embeddings: 64 centres. */
 static float *clustered(size_t n, uint32_t dim, uint64_t seed)
@@ -32,10 +35,13 @@ static float *clustered(size_t n, uint32_t dim, uint64_t seed)
 	return v;
 }
 
+static hnsw_storage storage = HNSW_STORAGE_FLOAT32;
+
 static hnsw *build(size_t n, uint32_t dim, distance_metric metric, const float *v, unsigned threads)
 {
 	hnsw_params p;
 	hnsw_params_default(&p, dim, metric);
+	p.storage = storage;
 	hnsw *h = NULL;
 	CHECK_EQ_INT(hnsw_create(&p, &h), OMEN_OK);
 	uint64_t *labels = malloc(n * sizeof(uint64_t));
@@ -188,7 +194,8 @@ static void test_deleted_rows_never_returned_and_vacuum_reclaims(void)
 				CHECK(((r[t].label - 3) / 7) % 3 != 0);
 		}
 		double rc = recall(h, q, nq, 10, 64, NULL, NULL);
-		printf("  after deleting a third, %s vacuum: recall@10 %.4f\n", phase ? "after" : "before", rc);
+		printf("  after deleting a third, %s vacuum: recall@10 %.4f\n", phase ? "after" : "before",
+		       rc);
 		CHECK(rc >= 0.95);
 		if (phase == 0) {
 			size_t reclaimed = 0;
@@ -203,7 +210,8 @@ static void test_deleted_rows_never_returned_and_vacuum_reclaims(void)
 				for (uint32_t l = 0; l <= level; l++) {
 					hnsw_node_links(h, id, l, links, &cnt);
 					for (uint32_t t = 0; t < cnt; t++)
-						bad += hnsw_node_get(h, links[t], NULL, NULL, NULL, NULL) != OMEN_OK;
+						bad += hnsw_node_get(h, links[t], NULL, NULL, NULL, NULL) !=
+						       OMEN_OK;
 				}
 			}
 			CHECK_EQ_INT(bad, 0);
@@ -332,7 +340,7 @@ static void test_restore_rejects_corrupt_graphs(void)
 	float *v = clustered(500, dim, 14);
 	hnsw *h = build(500, dim, DISTANCE_L2, v, 1);
 	CHECK(save_restore(h, 1) == NULL); /* link to a node that does not exist */
-	hnsw *r = save_restore(h, 2);      /* a list longer than 2m */
+	hnsw *r = save_restore(h, 2);	   /* a list longer than 2m */
 	hnsw_destroy(r);
 	CHECK(save_restore(h, 3) == NULL); /* entry level that is not the top */
 	hnsw *e = NULL;
@@ -348,6 +356,56 @@ static void test_restore_rejects_corrupt_graphs(void)
 	CHECK_EQ_INT(hnsw_restore_links(e, 0, 1, NULL, 0), OMEN_ECORRUPT); /* above the node's level */
 	hnsw_destroy(e);
 	hnsw_destroy(h);
+	free(v);
+}
+
+static void test_float16_storage_recall_and_round_trip(void)
+{
+	const size_t n = 20000, nq = 200;
+	const uint32_t dim = 32;
+	float *v = clustered(n + nq, dim, 16), *q = v + n * dim;
+	storage = HNSW_STORAGE_FLOAT16;
+	for (int m = 0; m < DISTANCE_METRIC_COUNT; m++) {
+		hnsw *h = build(m == 0 ? n : 5000, dim, (distance_metric)m, v, 2);
+		/* measured against exact search over the same (rounded) vectors,
+		 * and against float32 distances for the reported values */
+		double r = recall(h, q, nq, 10, 64, NULL, NULL);
+		printf("  float16 storage, %s: recall@10 ef=64 %.4f\n",
+		       distance_metric_name((distance_metric)m), r);
+		CHECK(r >= 0.95);
+		hnsw_result res[3];
+		uint32_t got;
+		CHECK_EQ_INT(hnsw_search(h, q, dim, 3, 40, NULL, NULL, res, &got), OMEN_OK);
+		size_t row = (size_t)(res[0].label - 3) / 7;
+		float want = distance_compute((distance_metric)m, q, v + row * dim, dim);
+		CHECK(fabsf(res[0].distance - want) <= 2e-3f * (1 + fabsf(want)));
+		if (m == 0) {
+			hnsw *rst = save_restore(h, 0);
+			hnsw_result a[10], b[10];
+			uint32_t na, nb;
+			CHECK_EQ_INT(hnsw_search(h, q, dim, 10, 40, NULL, NULL, a, &na), OMEN_OK);
+			CHECK_EQ_INT(hnsw_search(rst, q, dim, 10, 40, NULL, NULL, b, &nb), OMEN_OK);
+			CHECK_EQ_INT(na, nb);
+			for (uint32_t t = 0; t < na && t < nb; t++)
+				CHECK(a[t].label == b[t].label && a[t].distance == b[t].distance);
+			hnsw_destroy(rst);
+		}
+		hnsw_destroy(h);
+	}
+	storage = HNSW_STORAGE_FLOAT32;
+	hnsw_params p;
+	hnsw *h = NULL;
+	hnsw_params_default(&p, 4, DISTANCE_L2);
+	p.storage = HNSW_STORAGE_FLOAT16;
+	CHECK_EQ_INT(hnsw_create(&p, &h), OMEN_OK);
+	float big[4] = {1, 2, 70000, 4}, ok[4] = {1, 2, 3, 4};
+	CHECK_EQ_INT(hnsw_insert(h, 1, big, 4), OMEN_ERANGE);
+	CHECK_EQ_INT(hnsw_insert(h, 1, ok, 4), OMEN_OK);
+	float back[4];
+	CHECK(hnsw_lookup(h, 1, back) && memcmp(back, ok, sizeof(ok)) == 0);
+	hnsw_destroy(h);
+	p.storage = (hnsw_storage)9;
+	CHECK_EQ_INT(hnsw_create(&p, &h), OMEN_EINVAL);
 	free(v);
 }
 
@@ -431,5 +489,5 @@ TEST_MAIN(TEST(test_recall_floor_20k_l2), TEST(test_recall_every_metric),
 	  TEST(test_deleted_rows_never_returned_and_vacuum_reclaims),
 	  TEST(test_deleting_everything_leaves_an_empty_index),
 	  TEST(test_save_restore_round_trip_gives_same_results), TEST(test_restore_rejects_corrupt_graphs),
-	  TEST(test_bad_parameters_rejected), TEST(test_bad_vectors_and_queries_rejected),
-	  TEST(test_memory_per_vector_not_above_hnswlib))
+	  TEST(test_float16_storage_recall_and_round_trip), TEST(test_bad_parameters_rejected),
+	  TEST(test_bad_vectors_and_queries_rejected), TEST(test_memory_per_vector_not_above_hnswlib))

@@ -69,7 +69,8 @@ static void *reader(void *arg)
 			/* a label that is 0 mod 5 may be seen only between its insert
 			 * and its delete, which the writer does back to back; a row
 			 * never inserted must never appear; filters must hold */
-			if (res[i].label >= N || (filtered && res[i].label % 2 == 0) || !isfinite(res[i].distance))
+			if (res[i].label >= N || (filtered && res[i].label % 2 == 0) ||
+			    !isfinite(res[i].distance))
 				atomic_fetch_add(&bad_results, 1);
 		}
 		atomic_fetch_add(&searches, 1);

@@ -45,10 +45,11 @@ static void test_rocksdb_put_get_on_temp_dir(void)
 
 static void test_pg_query_protobuf_unpacks(void)
 {
-	PgQueryProtobufParseResult r = pg_query_parse_protobuf("SELECT id FROM items ORDER BY v <-> '[1,2]' LIMIT 5");
+	PgQueryProtobufParseResult r =
+	    pg_query_parse_protobuf("SELECT id FROM items ORDER BY v <-> '[1,2]' LIMIT 5");
 	CHECK(r.error == NULL);
 	PgQuery__ParseResult *tree =
-		pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+	    pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
 	CHECK(tree != NULL && tree->n_stmts == 1);
 	if (tree) {
 		CHECK(tree->stmts[0]->stmt->node_case == PG_QUERY__NODE__NODE_SELECT_STMT);
@@ -94,4 +95,5 @@ static void test_generated_proto_round_trip(void)
 }
 
 TEST_MAIN(TEST(test_rocksdb_put_get_on_temp_dir), TEST(test_pg_query_protobuf_unpacks),
-	  TEST(test_nng_socket_takes_recv_limit), TEST(test_raft_and_uv_link), TEST(test_generated_proto_round_trip))
+	  TEST(test_nng_socket_takes_recv_limit), TEST(test_raft_and_uv_link),
+	  TEST(test_generated_proto_round_trip))
