@@ -108,8 +108,9 @@ struct hnsw {
 	pthread_mutex_t entry_lock;
 	pthread_mutex_t stripes[NSTRIPES];
 
-	pthread_mutex_t map_lock; /* label -> id, open addressing */
-	uint64_t *map_keys;
+	/* label -> id, open addressing over ids only: the label is compared
+	 * with the node's own head, which map_put writes under map_lock. */
+	pthread_mutex_t map_lock;
 	uint32_t *map_vals;
 	size_t map_cap, map_used;
 
@@ -456,7 +457,6 @@ void hnsw_destroy(hnsw *h)
 	for (size_t i = 0; i < h->nctx; i++)
 		ctx_free(h->ctx_free[i]);
 	free(h->ctx_free);
-	free(h->map_keys);
 	free(h->map_vals);
 	free(h->free_ids);
 	pthread_mutex_destroy(&h->grow_lock);
@@ -586,7 +586,7 @@ static bool map_find(const hnsw *h, uint64_t label, uint32_t *id, size_t *slot)
 		uint32_t v = h->map_vals[i];
 		if (v == MAP_EMPTY)
 			return false;
-		if (v != MAP_TOMB && h->map_keys[i] == label) {
+		if (v != MAP_TOMB && label_of(h, v) == label) {
 			*id = v;
 			if (slot)
 				*slot = i;
@@ -595,44 +595,40 @@ static bool map_find(const hnsw *h, uint64_t label, uint32_t *id, size_t *slot)
 	}
 }
 
-static void map_insert_raw(uint64_t *keys, uint32_t *vals, size_t cap, uint64_t label, uint32_t id)
+static void map_insert_raw(uint32_t *vals, size_t cap, uint64_t label, uint32_t id)
 {
 	size_t i = map_slot(label, cap);
 	while (vals[i] != MAP_EMPTY && vals[i] != MAP_TOMB)
 		i = (i + 1) & (cap - 1);
-	keys[i] = label;
 	vals[i] = id;
 }
 
+/* Maps label to the slot id and writes the label into the slot's head. */
 static int map_put(hnsw *h, uint64_t label, uint32_t id)
 {
 	if ((h->map_used + 1) * 10 > h->map_cap * 7) {
 		size_t live = atomic_load(&h->live) + 1, ncap = 64;
 		while (live * 10 > ncap * 5)
 			ncap *= 2;
-		uint64_t *nk = malloc(ncap * sizeof(*nk));
 		uint32_t *nv = malloc(ncap * sizeof(*nv));
-		if (nk == NULL || nv == NULL) {
-			free(nk);
-			free(nv);
+		if (nv == NULL)
 			return OMEN_ENOMEM;
-		}
 		memset(nv, 0xff, ncap * sizeof(*nv));
 		size_t used = 0;
 		for (size_t i = 0; i < h->map_cap; i++) {
-			if (h->map_vals[i] != MAP_EMPTY && h->map_vals[i] != MAP_TOMB) {
-				map_insert_raw(nk, nv, ncap, h->map_keys[i], h->map_vals[i]);
+			uint32_t v = h->map_vals[i];
+			if (v != MAP_EMPTY && v != MAP_TOMB) {
+				map_insert_raw(nv, ncap, label_of(h, v), v);
 				used++;
 			}
 		}
-		free(h->map_keys);
 		free(h->map_vals);
-		h->map_keys = nk;
 		h->map_vals = nv;
 		h->map_cap = ncap;
 		h->map_used = used;
 	}
-	map_insert_raw(h->map_keys, h->map_vals, h->map_cap, label, id);
+	head_of(h, id)->label = label;
+	map_insert_raw(h->map_vals, h->map_cap, label, id);
 	h->map_used++;
 	return OMEN_OK;
 }
@@ -986,8 +982,7 @@ static int insert_with(hnsw *h, struct ctx *c, uint64_t label, const float *vec)
 		return OMEN_ENOMEM;
 	}
 	atomic_fetch_add(&h->upper_bytes, bytes);
-	struct node_head *head = head_of(h, id);
-	head->label = label;
+	struct node_head *head = head_of(h, id); /* map_put wrote the label */
 	head->level = level;
 	head->upper = upper;
 	store_vector(h, c, id, vec);
@@ -1519,7 +1514,7 @@ size_t hnsw_memory_bytes(const hnsw *hc)
 	size_t bytes = sizeof(*h) + h->chunk_cap * sizeof(struct chunk);
 	bytes += (size_t)atomic_load(&h->n) * h->stride;
 	bytes += atomic_load(&h->upper_bytes);
-	bytes += h->map_cap * (sizeof(uint64_t) + sizeof(uint32_t));
+	bytes += h->map_cap * sizeof(uint32_t);
 	bytes += h->free_cap * sizeof(uint32_t);
 	bytes +=
 	    h->ctx_total * (sizeof(struct ctx) + (HNSW_MAX_EF_CONSTRUCTION + 1) * 2 * sizeof(struct cand) +
@@ -1621,7 +1616,8 @@ int hnsw_restore_node(hnsw *h, uint32_t id, uint64_t label, uint32_t level, bool
 		ctx_put(h, c);
 		return rc;
 	}
-	head->label = label;
+	if (deleted) /* live nodes got theirs from map_put */
+		head->label = label;
 	head->level = level;
 	store_vector(h, c, id, vec);
 	ctx_put(h, c);

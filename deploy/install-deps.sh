@@ -5,7 +5,7 @@
 set -eu
 
 PACKAGES="
-build-essential cmake pkg-config git
+build-essential cmake pkg-config
 libnng-dev libraft-dev libuv1-dev liblz4-dev
 libprotobuf-c-dev protobuf-c-compiler
 libsimde-dev librocksdb-dev libpg-query-dev
@@ -33,4 +33,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -q --no-install-recommends $missing
+$SUDO apt-get install -y -q $missing
