@@ -31,10 +31,13 @@ size_t distance_variants(const distance_kernels **out, size_t max)
 	__builtin_cpu_init();
 #endif
 #ifdef OMEN_HAVE_AVX512
-	OFFER(distance_kernels_avx512, __builtin_cpu_supports("avx512f"));
+	OFFER(distance_kernels_avx512, __builtin_cpu_supports("avx512f") &&
+					   __builtin_cpu_supports("avx512dq") &&
+					   __builtin_cpu_supports("f16c"));
 #endif
 #ifdef OMEN_HAVE_AVX2
-	OFFER(distance_kernels_avx2, __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
+	OFFER(distance_kernels_avx2, __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+					 __builtin_cpu_supports("f16c"));
 #endif
 #ifdef OMEN_HAVE_SSE
 	OFFER(distance_kernels_sse, __builtin_cpu_supports("sse2"));

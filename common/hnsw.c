@@ -112,7 +112,7 @@ struct hnsw {
 	 * with the node's own head, which map_put writes under map_lock. */
 	pthread_mutex_t map_lock;
 	uint32_t *map_vals;
-	size_t map_cap, map_used;
+	size_t map_cap, map_used, map_live; /* used counts tombstones, live not */
 
 	uint32_t *free_ids; /* reclaimed slots, under grow_lock */
 	size_t nfree, free_cap;
@@ -176,6 +176,16 @@ static inline uint32_t *hdr_of(const hnsw *h, uint32_t id)
 static inline uint32_t level_of(const hnsw *h, uint32_t id)
 {
 	return head_of(h, id)->level;
+}
+
+static inline bool is_deleted(const hnsw *h, uint32_t id)
+{
+	return (load_acq(hdr_of(h, id)) & HDR_DELETED) != 0;
+}
+
+static inline bool is_present(const hnsw *h, uint32_t id)
+{
+	return (load_acq(hdr_of(h, id)) & HDR_PRESENT) != 0;
 }
 static inline uint64_t label_of(const hnsw *h, uint32_t id)
 {
@@ -607,7 +617,7 @@ static void map_insert_raw(uint32_t *vals, size_t cap, uint64_t label, uint32_t 
 static int map_put(hnsw *h, uint64_t label, uint32_t id)
 {
 	if ((h->map_used + 1) * 10 > h->map_cap * 7) {
-		size_t live = atomic_load(&h->live) + 1, ncap = 64;
+		size_t live = h->map_live + 1, ncap = 64;
 		while (live * 10 > ncap * 5)
 			ncap *= 2;
 		uint32_t *nv = malloc(ncap * sizeof(*nv));
@@ -630,6 +640,7 @@ static int map_put(hnsw *h, uint64_t label, uint32_t id)
 	head_of(h, id)->label = label;
 	map_insert_raw(h->map_vals, h->map_cap, label, id);
 	h->map_used++;
+	h->map_live++;
 	return OMEN_OK;
 }
 
@@ -673,8 +684,9 @@ static struct ctx *ctx_get(const hnsw *hc)
 		c->vbuf = malloc(h->p.dim * sizeof(float));
 		c->ebuf = malloc(h->p.dim * sizeof(float));
 		c->hbuf = malloc(h->p.dim * sizeof(uint16_t));
-		if (c->pool == NULL || c->sel == NULL || c->tmp == NULL || c->nb == NULL || c->qbuf == NULL ||
-		    c->vbuf == NULL || c->ebuf == NULL || c->hbuf == NULL) {
+		bool heap_ok = grow_cands(&c->heap_b, &c->heap_b_cap, (size_t)h->m0 + h->m + 1) == OMEN_OK;
+		if (!heap_ok || c->pool == NULL || c->sel == NULL || c->tmp == NULL || c->nb == NULL ||
+		    c->qbuf == NULL || c->vbuf == NULL || c->ebuf == NULL || c->hbuf == NULL) {
 			ctx_free(c);
 			return NULL;
 		}
@@ -893,6 +905,39 @@ static void connect(hnsw *h, struct ctx *c, uint32_t e, uint32_t nn, uint32_t le
 	pthread_mutex_unlock(lock);
 }
 
+/* Writes the new node's list on level: c->sel[0..kept). Once the node is
+ * linked on a level above, a concurrent insert may already have reached it
+ * and added itself to this list; overwriting would orphan that node, so such
+ * links are merged in and the heuristic picks among both. */
+static void set_own_links(hnsw *h, struct ctx *c, uint32_t id, const float *vec, uint32_t level,
+			  uint32_t kept)
+{
+	pthread_mutex_t *lock = &h->stripes[id % NSTRIPES];
+	pthread_mutex_lock(lock);
+	uint32_t *lk = ids_of(h, id, level);
+	uint32_t have = load_acq(count_of(h, id, level)) & HDR_COUNT;
+	if (have == 0) {
+		write_links(h, id, level, c->sel, kept);
+		pthread_mutex_unlock(lock);
+		return;
+	}
+	uint32_t n = 0; /* kept <= m and have <= 2m: heap_b holds 3m + 1 (ctx_get) */
+	for (uint32_t i = 0; i < kept; i++)
+		c->heap_b[n++] = c->sel[i];
+	for (uint32_t i = 0; i < have; i++) {
+		uint32_t x = load_acq(&lk[i]);
+		bool dup = false;
+		for (uint32_t j = 0; j < kept && !dup; j++)
+			dup = c->sel[j].id == x;
+		if (!dup)
+			c->heap_b[n++] = (struct cand){dist(h, vec, vec_of(h, x)), x};
+	}
+	sort_cands(c->heap_b, n);
+	uint32_t keep = select_heuristic(h, c, c->heap_b, n, max_links(h, level));
+	write_links(h, id, level, c->heap_b, keep);
+	pthread_mutex_unlock(lock);
+}
+
 /* ---------- insert (Algorithm 1) ---------- */
 
 static bool normalise(const float *v, uint32_t dim, float *out)
@@ -937,8 +982,10 @@ static void unreserve(hnsw *h, uint64_t label, uint32_t id)
 	uint32_t existing;
 	size_t mslot;
 	pthread_mutex_lock(&h->map_lock);
-	if (map_find(h, label, &existing, &mslot))
+	if (map_find(h, label, &existing, &mslot)) {
 		h->map_vals[mslot] = MAP_TOMB;
+		h->map_live--;
+	}
 	pthread_mutex_unlock(&h->map_lock);
 	release_slot(h, id);
 }
@@ -1011,16 +1058,17 @@ static int insert_with(hnsw *h, struct ctx *c, uint64_t label, const float *vec)
 		cur.id = greedy(h, vec, cur.id, &cur.d, lc);
 	for (int64_t lc = level < ep_level ? level : ep_level; lc >= 0; lc--) {
 		uint32_t l = (uint32_t)lc;
-		uint32_t n = search_layer(h, c, vec, cur, l, h->p.ef_construction);
+		uint32_t n = search_layer(h, c, vec, cur, l, h->p.ef_construction), ns = 0;
 		for (uint32_t i = 0; i < n; i++) {
-			c->sel[i].d = c->pool[i].d;
-			c->sel[i].id = c->pool[i].id & ~EXPANDED;
+			uint32_t found = c->pool[i].id & ~EXPANDED;
+			if (found != id) /* reachable through a concurrent neighbour */
+				c->sel[ns++] = (struct cand){c->pool[i].d, found};
 		}
+		if (ns == 0)
+			continue;
 		cur = c->sel[0];
-		uint32_t kept = select_heuristic(h, c, c->sel, n, h->m);
-		pthread_mutex_lock(&h->stripes[id % NSTRIPES]);
-		write_links(h, id, l, c->sel, kept);
-		pthread_mutex_unlock(&h->stripes[id % NSTRIPES]);
+		uint32_t kept = select_heuristic(h, c, c->sel, ns, h->m);
+		set_own_links(h, c, id, vec, l, kept);
 		for (uint32_t i = 0; i < kept; i++)
 			connect(h, c, c->sel[i].id, id, l);
 	}
@@ -1054,6 +1102,7 @@ struct batch {
 	_Atomic int rc;
 	hnsw_progress_fn progress;
 	void *progress_arg;
+	pthread_mutex_t progress_lock; /* one progress call at a time */
 	size_t step;
 };
 
@@ -1079,8 +1128,11 @@ static void *batch_worker(void *arg)
 			break;
 		}
 		size_t done = atomic_fetch_add(&b->done, 1) + 1;
-		if (b->progress && done % b->step == 0)
+		if (b->progress && done % b->step == 0) {
+			pthread_mutex_lock(&b->progress_lock);
 			b->progress(b->progress_arg, done, b->n);
+			pthread_mutex_unlock(&b->progress_lock);
+		}
 	}
 	ctx_put(b->h, c);
 	return NULL;
@@ -1106,6 +1158,7 @@ int hnsw_insert_batch(hnsw *h, size_t n, const uint64_t *labels, const float *ve
 			  .progress = progress,
 			  .progress_arg = progress_arg,
 			  .step = n / 100 > 0 ? n / 100 : 1};
+	pthread_mutex_init(&b.progress_lock, NULL);
 	pthread_t tids[256];
 	unsigned started = 0;
 	for (unsigned i = 1; i < threads; i++) {
@@ -1118,6 +1171,7 @@ int hnsw_insert_batch(hnsw *h, size_t n, const uint64_t *labels, const float *ve
 		pthread_join(tids[i], NULL);
 	if (progress)
 		progress(progress_arg, atomic_load(&b.done), n);
+	pthread_mutex_destroy(&b.progress_lock);
 	return atomic_load(&b.rc);
 }
 
@@ -1136,11 +1190,14 @@ int hnsw_delete(hnsw *h, uint64_t label)
 	uint32_t id;
 	size_t slot;
 	pthread_mutex_lock(&h->map_lock);
-	if (!map_find(h, label, &id, &slot)) {
+	/* A label whose insert has not yet published its node is not there
+	 * yet: this delete is ordered before that insert. */
+	if (!map_find(h, label, &id, &slot) || !is_present(h, id)) {
 		pthread_mutex_unlock(&h->map_lock);
 		return OMEN_ENOTFOUND;
 	}
 	h->map_vals[slot] = MAP_TOMB;
+	h->map_live--;
 	pthread_mutex_unlock(&h->map_lock);
 	pthread_mutex_t *lock = &h->stripes[id % NSTRIPES];
 	pthread_mutex_lock(lock);
@@ -1157,7 +1214,7 @@ bool hnsw_lookup(const hnsw *hc, uint64_t label, float *vec_out)
 	hnsw *h = (hnsw *)hc;
 	uint32_t id;
 	pthread_mutex_lock(&h->map_lock);
-	bool found = map_find(h, label, &id, NULL);
+	bool found = map_find(h, label, &id, NULL) && is_present(h, id);
 	pthread_mutex_unlock(&h->map_lock);
 	if (found && vec_out)
 		copy_out(h, id, vec_out);
@@ -1286,13 +1343,14 @@ static double estimate_matches(const hnsw *h, hnsw_filter_fn filter, void *arg)
 		if (accepted(h, id, filter, arg))
 			hits++;
 	}
-	return seen ? (double)hits * (double)atomic_load(&((hnsw *)h)->live) / (double)seen : 0.0;
+	return seen ? (double)hits * (double)n / (double)seen : 0.0;
 }
 
 int hnsw_search(const hnsw *h, const float *query, uint32_t dim, uint32_t k, uint32_t ef,
 		hnsw_filter_fn filter, void *filter_arg, hnsw_result *out, uint32_t *n_out)
 {
-	if (h == NULL || query == NULL || out == NULL || n_out == NULL || k == 0 || ef > HNSW_MAX_EF_SEARCH)
+	if (h == NULL || query == NULL || out == NULL || n_out == NULL || k == 0 || k > HNSW_MAX_EF_SEARCH ||
+	    ef > HNSW_MAX_EF_SEARCH)
 		return OMEN_EINVAL;
 	*n_out = 0;
 	if (dim != h->p.dim)
@@ -1366,15 +1424,6 @@ int hnsw_search_exact(const hnsw *h, const float *query, uint32_t dim, uint32_t 
 }
 
 /* ---------- vacuum ---------- */
-
-static bool is_deleted(const hnsw *h, uint32_t id)
-{
-	return (load_acq(hdr_of(h, id)) & HDR_DELETED) != 0;
-}
-static bool is_present(const hnsw *h, uint32_t id)
-{
-	return (load_acq(hdr_of(h, id)) & HDR_PRESENT) != 0;
-}
 
 /* Replaces u's links on level that point at deleted nodes: candidates are
  * u's live links plus the live nodes reachable from its deleted links
@@ -1473,15 +1522,22 @@ int hnsw_vacuum(hnsw *h, size_t *reclaimed)
 	if ((uint32_t)ep == HNSW_NO_NODE || is_deleted(h, (uint32_t)ep))
 		atomic_store(&h->entry,
 			     best == HNSW_NO_NODE ? ENTRY_NONE : ((uint64_t)best_level << 32) | best);
-	size_t freed = 0;
+	size_t freed = 0, need = h->nfree + atomic_load(&h->deleted);
 	pthread_mutex_lock(&h->grow_lock);
+	/* Reserve first so that freeing cannot stop half-way. */
+	if (need > h->free_cap) {
+		uint32_t *nf = realloc(h->free_ids, need * sizeof(*nf));
+		if (nf == NULL) {
+			pthread_mutex_unlock(&h->grow_lock);
+			return OMEN_ENOMEM; /* repaired, tombstones kept: still consistent */
+		}
+		h->free_ids = nf;
+		h->free_cap = need;
+	}
 	for (uint32_t u = 0; u < n; u++) {
 		if (!is_present(h, u) || !is_deleted(h, u))
 			continue;
-		if (push_free(h, u) != OMEN_OK) {
-			rc = OMEN_ENOMEM;
-			break;
-		}
+		h->free_ids[h->nfree++] = u;
 		struct node_head *head = head_of(h, u);
 		if (head->upper) {
 			atomic_fetch_sub(&h->upper_bytes,
@@ -1511,14 +1567,18 @@ size_t hnsw_memory_bytes(const hnsw *hc)
 {
 	hnsw *h = (hnsw *)hc;
 	/* Chunk pages are committed as slots are used: count used slots. */
-	size_t bytes = sizeof(*h) + h->chunk_cap * sizeof(struct chunk);
-	bytes += (size_t)atomic_load(&h->n) * h->stride;
-	bytes += atomic_load(&h->upper_bytes);
+	size_t n = atomic_load(&h->n), bytes = sizeof(*h) + n * h->stride + atomic_load(&h->upper_bytes);
+	pthread_mutex_lock(&h->grow_lock);
+	bytes += h->chunk_cap * sizeof(struct chunk) + h->free_cap * sizeof(uint32_t);
+	pthread_mutex_unlock(&h->grow_lock);
+	pthread_mutex_lock(&h->map_lock);
 	bytes += h->map_cap * sizeof(uint32_t);
-	bytes += h->free_cap * sizeof(uint32_t);
-	bytes +=
-	    h->ctx_total * (sizeof(struct ctx) + (HNSW_MAX_EF_CONSTRUCTION + 1) * 2 * sizeof(struct cand) +
-			    (size_t)h->p.dim * sizeof(float) + atomic_load(&h->n) * sizeof(uint16_t));
+	pthread_mutex_unlock(&h->map_lock);
+	pthread_mutex_lock(&h->ctx_lock);
+	size_t ctxs = h->ctx_total;
+	pthread_mutex_unlock(&h->ctx_lock);
+	bytes += ctxs * (sizeof(struct ctx) + (HNSW_MAX_EF_CONSTRUCTION + 1) * 2 * sizeof(struct cand) +
+			 (size_t)h->p.dim * (3 * sizeof(float) + sizeof(uint16_t)) + n * sizeof(uint16_t));
 	return bytes;
 }
 
@@ -1597,25 +1657,25 @@ int hnsw_restore_node(hnsw *h, uint32_t id, uint64_t label, uint32_t level, bool
 	pthread_mutex_unlock(&h->grow_lock);
 	if (rc == OMEN_OK && is_present(h, id))
 		rc = OMEN_EEXIST;
+	/* Allocate first, then map the label: a failure leaves no trace. */
+	struct node_head *head = head_of(h, id);
+	size_t bytes = (size_t)level * (h->m + 1) * sizeof(uint32_t);
+	uint32_t *upper = NULL;
+	if (rc == OMEN_OK && level > 0 && (upper = calloc(1, bytes)) == NULL)
+		rc = OMEN_ENOMEM;
 	uint32_t existing;
 	if (rc == OMEN_OK && !deleted) {
 		pthread_mutex_lock(&h->map_lock);
 		rc = map_find(h, label, &existing, NULL) ? OMEN_EEXIST : map_put(h, label, id);
 		pthread_mutex_unlock(&h->map_lock);
 	}
-	struct node_head *head = head_of(h, id);
-	if (rc == OMEN_OK && level > 0) {
-		size_t bytes = (size_t)level * (h->m + 1) * sizeof(uint32_t);
-		head->upper = calloc(1, bytes);
-		if (head->upper == NULL)
-			rc = OMEN_ENOMEM;
-		else
-			atomic_fetch_add(&h->upper_bytes, bytes);
-	}
 	if (rc != OMEN_OK) {
+		free(upper);
 		ctx_put(h, c);
 		return rc;
 	}
+	head->upper = upper;
+	atomic_fetch_add(&h->upper_bytes, level > 0 ? bytes : 0);
 	if (deleted) /* live nodes got theirs from map_put */
 		head->label = label;
 	head->level = level;

@@ -54,7 +54,8 @@ typedef struct hnsw_result {
  * thread during the graph walk; it must be thread-safe if searches are. */
 typedef bool (*hnsw_filter_fn)(void *arg, uint64_t label);
 
-/* Called from one inserting thread now and then, and once at the end. */
+/* Called now and then from any inserting thread, one call at a time, and
+ * once at the end from the caller's thread. */
 typedef void (*hnsw_progress_fn)(void *arg, size_t done, size_t total);
 
 /* Fills p with pgvector's defaults: m 16, ef_construction 64, seed 1,
@@ -98,7 +99,8 @@ bool hnsw_lookup(const hnsw *h, uint64_t label, float *vec_out);
  * With a filter, the walk continues until k matching rows are found or the
  * graph is exhausted, and falls back to an exact scan when few rows match,
  * so the answer has min(k, matching rows) entries. out holds k entries;
- * *n_out gets the count. OMEN_EINVAL for k == 0 or ef > HNSW_MAX_EF_SEARCH,
+ * *n_out gets the count. OMEN_EINVAL for k == 0, k or ef > HNSW_MAX_EF_SEARCH
+ * (use hnsw_search_exact for more rows),
  * OMEN_EDIM for a dim that is not the index's, OMEN_ENONFINITE for NaN/inf
  * in the query, OMEN_EZERONORM for a zero query on a cosine index. */
 int hnsw_search(const hnsw *h, const float *query, uint32_t dim, uint32_t k, uint32_t ef,
@@ -119,6 +121,9 @@ size_t hnsw_live_count(const hnsw *h);
 size_t hnsw_memory_bytes(const hnsw *h);
 
 /* --- Walking and restoring the graph, for storage outside the process. ---
+ * A walk that should restore as a consistent graph needs the index quiet:
+ * no insert, delete or vacuum while it runs. Restore trusts slot ids to be
+ * about as dense as the saved index (it maps memory up to the largest).
  * A node is a slot id in [0, hnsw_node_count). Vacant slots (never used or
  * reclaimed) report OMEN_ENOTFOUND. The graph is saved as one record per
  * node (label, level, deleted, stored vector) and one adjacency list per

@@ -455,6 +455,12 @@ static void test_bad_vectors_and_queries_rejected(void)
 	uint32_t n;
 	CHECK_EQ_INT(hnsw_search(h, ok, 4, 0, 40, NULL, NULL, r, &n), OMEN_EINVAL);
 	CHECK_EQ_INT(hnsw_search(h, ok, 4, 1, HNSW_MAX_EF_SEARCH + 1, NULL, NULL, r, &n), OMEN_EINVAL);
+	/* more rows than the widest beam: an error, never a beam overflow */
+	hnsw_result *many = malloc((HNSW_MAX_EF_SEARCH + 1) * sizeof(*many));
+	CHECK_EQ_INT(hnsw_search(h, ok, 4, HNSW_MAX_EF_SEARCH + 1, 0, NULL, NULL, many, &n), OMEN_EINVAL);
+	CHECK_EQ_INT(hnsw_search_exact(h, ok, 4, HNSW_MAX_EF_SEARCH + 1, NULL, NULL, many, &n), OMEN_OK);
+	CHECK_EQ_INT(n, 1);
+	free(many);
 	CHECK_EQ_INT(hnsw_search(h, ok, 3, 1, 40, NULL, NULL, r, &n), OMEN_EDIM);
 	CHECK_EQ_INT(hnsw_search(h, nan, 4, 1, 40, NULL, NULL, r, &n), OMEN_ENONFINITE);
 	CHECK_EQ_INT(hnsw_search(h, zero, 4, 1, 40, NULL, NULL, r, &n), OMEN_EZERONORM);
