@@ -489,7 +489,7 @@ const hnsw_params *hnsw_get_params(const hnsw *h)
  * list) and committed only when first written. Chunks are 2 MiB aligned and
  * ask for transparent huge pages: a search touches blocks all over the
  * index, and 4 KiB pages would make most of those touches TLB misses. */
-static char *map_chunk(size_t bytes)
+static char *map_chunk(size_t bytes, size_t used, bool huge)
 {
 	size_t span = bytes + HUGE_PAGE;
 	char *raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -500,7 +500,13 @@ static char *map_chunk(size_t bytes)
 		munmap(raw, (size_t)(mem - raw));
 	munmap(mem + bytes, (size_t)(raw + span - (mem + bytes)));
 #ifdef MADV_HUGEPAGE
-	(void)madvise(mem, bytes, MADV_HUGEPAGE); /* advice only: fine if refused */
+	/* Only whole huge pages that slots fill: a partly used one at the
+	 * end would commit up to 2 MiB that no slot uses. */
+	if (huge && used >= HUGE_PAGE)
+		(void)madvise(mem, used & ~(HUGE_PAGE - 1), MADV_HUGEPAGE); /* advice: fine if refused */
+#else
+	(void)huge;
+	(void)used;
 #endif
 	return mem;
 }
@@ -530,8 +536,10 @@ static int ensure_chunks(hnsw *h, uint64_t upto)
 			t = nt;
 		}
 		size_t slots = (size_t)1 << h->chunk_bits;
-		(void)slots;
-		struct chunk c = {.blocks = map_chunk(h->chunk_bytes)};
+
+		/* Not the first chunk: a small index (a shard may hold many) should
+		 * not pay a partly used 2 MiB page; a large one gains the TLB reach. */
+		struct chunk c = {.blocks = map_chunk(h->chunk_bytes, slots * h->stride, h->nchunks > 0)};
 		if (c.blocks == NULL)
 			return OMEN_ENOMEM;
 		t[h->nchunks] = c;
