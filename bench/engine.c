@@ -155,7 +155,23 @@ static int report(const char *what, int rc)
 
 /* Builds, prints the build line and one search line per ef, and fills res.
  * Returns an OMEN_ code. */
-static int run_omendb(const options *o, const dataset_set *set, distance_metric metric, engine_result *res)
+/* A peer process in --turns mode (see peer_start). */
+typedef struct peer_proc {
+	const char *name;
+	pid_t pid;
+	FILE *to, *from;
+	engine_result *res;
+	bool ok;
+} peer_proc;
+
+static bool peer_start(const options *o, const char *peer, const char *metric, engine_result *res,
+		       peer_proc *p);
+static void peer_turn(peer_proc *p);
+
+/* Builds and measures OmenDB; once built, starts the peers and alternates
+ * every timed pass with theirs. */
+static int run_omendb(const options *o, const dataset_set *set, distance_metric metric, engine_result *res,
+		      peer_proc *peers, engine_result *peer_res)
 {
 	const size_t n = set->base.rows, nq = set->queries.rows;
 	const uint32_t dim = (uint32_t)set->base.dim;
@@ -203,6 +219,11 @@ static int run_omendb(const options *o, const dataset_set *set, distance_metric 
 	       (double)hnsw_memory_bytes(h) / (1024.0 * 1024.0), peak_rss_mb());
 	fflush(stdout);
 
+	for (size_t i = 0; i < o->n_peers; i++) {
+		peer_res[i].name = o->peers[i];
+		peer_start(o, o->peers[i], distance_metric_name(metric), &peer_res[i], &peers[i]);
+	}
+
 	for (size_t e = 0; e < o->n_efs; e++) {
 		size_t hits = 0, n_lat = 0;
 		for (unsigned r = 0; r < o->repeat; r++) {
@@ -234,6 +255,8 @@ static int run_omendb(const options *o, const dataset_set *set, distance_metric 
 				}
 			}
 			qps[r] = (double)nq / busy;
+			for (size_t i = 0; i < o->n_peers; i++)
+				peer_turn(&peers[i]);
 		}
 		qsort(lat, n_lat, sizeof(*lat), cmp_double);
 		curve_point *pt = &res->pts[res->n_pts++];
@@ -382,7 +405,39 @@ static char *self_dir(void)
 /* Runs one peer driver with our parameters, echoes its stdout, and collects
  * its results. Returns true when it exited 0 and reported a build and
  * every ef. */
-static bool run_peer(const options *o, const char *peer, const char *metric, engine_result *res)
+/* A peer runs in --turns mode: it loads and builds on its own (we wait, so
+ * builds never overlap), then runs each timed pass (one ef, one repeat) when
+ * we write a line to it. Our passes and every peer's alternate, so a slow
+ * minute on this shared machine hits all engines alike instead of whichever
+ * happened to be running. */
+
+/* Echoes and parses the peer's lines until its build line (until_turn
+ * false) or the end of a pass (true); false if its output ends first. */
+static bool peer_read(peer_proc *p, bool until_turn)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	bool found = false;
+	while (!found && (len = getline(&line, &cap, p->from)) > 0) {
+		if (json_string_is(line, "phase", "turn")) {
+			found = until_turn;
+			continue;
+		}
+		fwrite(line, 1, (size_t)len, stdout);
+		if (line[len - 1] != '\n')
+			fputc('\n', stdout);
+		fflush(stdout);
+		peer_take_line(line, p->res);
+		if (!until_turn && p->res->have_build)
+			found = true;
+	}
+	free(line);
+	return found;
+}
+
+static bool peer_start(const options *o, const char *peer, const char *metric, engine_result *res,
+		       peer_proc *p)
 {
 	char driver[PATH_MAX + 32];
 	char *argv[40];
@@ -432,64 +487,99 @@ static bool run_peer(const options *o, const char *peer, const char *metric, eng
 	ARG("--repeat", repeat);
 	ARG("--dataset-name", o->dataset_name);
 #undef ARG
+
+	argv[argc++] = (char *)"--turns";
 	argv[argc] = NULL;
 
-	int pipefd[2];
-	if (pipe(pipefd) != 0) {
+	*p = (peer_proc){.name = peer, .res = res};
+	int out[2], in[2];
+	if (pipe(out) != 0) {
 		fprintf(stderr, "engine: pipe: %s\n", strerror(errno));
+		return false;
+	}
+	if (pipe(in) != 0) {
+		fprintf(stderr, "engine: pipe: %s\n", strerror(errno));
+		close(out[0]);
+		close(out[1]);
 		return false;
 	}
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addclose(&fa, pipefd[0]);
-	posix_spawn_file_actions_addclose(&fa, pipefd[1]);
-	fprintf(stderr, "engine: running peer %s\n", peer);
+	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
+	posix_spawn_file_actions_addclose(&fa, out[0]);
+	posix_spawn_file_actions_addclose(&fa, out[1]);
+	posix_spawn_file_actions_addclose(&fa, in[0]);
+	posix_spawn_file_actions_addclose(&fa, in[1]);
+	fprintf(stderr, "engine: starting peer %s (it loads and builds; we wait)\n", peer);
 	fflush(stdout);
-	pid_t pid;
-	int err = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	int err = posix_spawn(&p->pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
+	close(out[1]);
+	close(in[0]);
 	if (err != 0) {
-		close(pipefd[0]);
 		fprintf(stderr, "engine: cannot start %s (%s): %s\n", peer, argv[0], strerror(err));
+		close(out[0]);
+		close(in[1]);
+		p->pid = 0;
 		return false;
 	}
-	FILE *in = fdopen(pipefd[0], "r");
-	if (in == NULL) {
-		close(pipefd[0]);
-	} else {
-		char *line = NULL;
-		size_t cap = 0;
-		ssize_t len;
-		while ((len = getline(&line, &cap, in)) > 0) {
-			fwrite(line, 1, (size_t)len, stdout);
-			if (line[len - 1] != '\n')
-				fputc('\n', stdout);
-			fflush(stdout);
-			peer_take_line(line, res);
-		}
-		free(line);
-		fclose(in);
+	p->from = fdopen(out[0], "r");
+	p->to = fdopen(in[1], "w");
+	if (p->from == NULL || p->to == NULL) {
+		fprintf(stderr, "engine: fdopen: %s\n", strerror(errno));
+		if (p->from == NULL)
+			close(out[0]);
+		if (p->to == NULL)
+			close(in[1]);
+		p->ok = false;
+		return false;
+	}
+	p->ok = peer_read(p, false);
+	if (!p->ok)
+		fprintf(stderr, "engine: peer %s ended before its build line\n", peer);
+	return p->ok;
+}
+
+static void peer_turn(peer_proc *p)
+{
+	if (!p->ok)
+		return;
+	if (fputs("go\n", p->to) == EOF || fflush(p->to) != 0 || !peer_read(p, true)) {
+		fprintf(stderr, "engine: peer %s stopped during its passes\n", p->name);
+		p->ok = false;
+	}
+}
+
+/* Reads what is left, reaps the peer, and checks it printed everything. */
+static bool peer_finish(const options *o, peer_proc *p)
+{
+	if (p->pid == 0)
+		return false;
+	if (p->to)
+		fclose(p->to);
+	if (p->from) {
+		peer_read(p, true);
+		fclose(p->from);
 	}
 	int status;
-	while (waitpid(pid, &status, 0) < 0) {
+	while (waitpid(p->pid, &status, 0) < 0) {
 		if (errno != EINTR) {
-			fprintf(stderr, "engine: waitpid %s: %s\n", peer, strerror(errno));
+			fprintf(stderr, "engine: waitpid %s: %s\n", p->name, strerror(errno));
 			return false;
 		}
 	}
 	if (WIFSIGNALED(status)) {
-		fprintf(stderr, "engine: peer %s killed by signal %d\n", peer, WTERMSIG(status));
+		fprintf(stderr, "engine: peer %s killed by signal %d\n", p->name, WTERMSIG(status));
 		return false;
 	}
 	if (WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "engine: peer %s exited with status %d\n", peer, WEXITSTATUS(status));
+		fprintf(stderr, "engine: peer %s exited with status %d\n", p->name, WEXITSTATUS(status));
 		return false;
 	}
-	if (!res->have_build || res->n_pts != o->n_efs) {
-		fprintf(stderr, "engine: peer %s printed %s and %zu of %zu search lines\n", peer,
-			res->have_build ? "a build line" : "no build line", res->n_pts, o->n_efs);
+	if (!p->ok || !p->res->have_build || p->res->n_pts != o->n_efs) {
+		fprintf(stderr, "engine: peer %s printed %s and %zu of %zu search lines\n", p->name,
+			p->res->have_build ? "a build line" : "no build line", p->res->n_pts, o->n_efs);
 		return false;
 	}
 	return true;
@@ -872,34 +962,34 @@ int main(int argc, char **argv)
 		set.base.rows, set.queries.rows, set.base.dim, metric_name);
 
 	engine_result res[1 + MAX_PEERS];
+	peer_proc peers[MAX_PEERS];
 	memset(res, 0, sizeof(res));
+	memset(peers, 0, sizeof(peers));
 	res[0].name = "omendb";
-	rc = run_omendb(&o, &set, metric, &res[0]);
-	if (rc != OMEN_OK) {
-		dataset_set_free(&set);
-		free(name);
-		return 1;
-	}
-
-	/* The peers load the files themselves; give them our memory back
-	 * first, and run them one at a time so none competes for the CPU. */
+	rc = run_omendb(&o, &set, metric, &res[0], peers, &res[1]);
 	const size_t n = set.base.rows, dim = set.base.dim;
 	dataset_set_free(&set);
-	int status = 0;
+	int status = rc == OMEN_OK ? 0 : 1;
 	size_t n_res = 1;
 	for (size_t i = 0; i < o.n_peers; i++) {
-		/* A failed peer's slot is reused: clear what it left. */
-		engine_result *peer = &res[n_res];
-		memset(peer, 0, sizeof(*peer));
-		peer->name = o.peers[i];
-		if (!run_peer(&o, o.peers[i], metric_name, peer)) {
+		if (!peer_finish(&o, &peers[i])) {
 			fprintf(stderr, "engine: peer %s failed\n", o.peers[i]);
-			status = 3;
+			if (status == 0)
+				status = 3;
 			continue;
 		}
+		if (rc != OMEN_OK)
+			continue;
+		/* Keep the successful peers' results packed after ours. */
+		if (n_res != i + 1)
+			res[n_res] = res[i + 1];
+		engine_result *peer = &res[n_res++];
 		qsort(peer->pts, peer->n_pts, sizeof(peer->pts[0]), cmp_point);
 		print_ratios(&o, &res[0], peer);
-		n_res++;
+	}
+	if (rc != OMEN_OK) {
+		free(name);
+		return 1;
 	}
 	print_table(&o, n, dim, metric_name, res, n_res);
 	free(name);

@@ -137,6 +137,9 @@ def main():
     ap.add_argument("--queries", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--dataset-name", default="")
+    ap.add_argument("--turns", action="store_true",
+                    help="wait for a line on stdin before each timed pass and print "
+                         "{\"phase\":\"turn\"} after it (bench/engine interleaves engines)")
     args = ap.parse_args()
     files = bool(args.base and args.query and args.gt)
     if files == bool(args.hdf5):
@@ -202,6 +205,8 @@ def main():
         qps = []
         hits = 0
         for r in range(args.repeat):
+            if args.turns and not sys.stdin.readline():
+                fail("stdin closed before a turn")
             busy = 0.0
             for i in range(nq):
                 q0 = clock()
@@ -212,6 +217,8 @@ def main():
                 if r == 0:
                     hits += len(truth[i].intersection(ids[0].tolist()))
             qps.append(nq / busy)
+            if args.turns:
+                emit({"phase": "turn"})
         lat.sort()
         emit({"engine": "faiss", "phase": "search", "dataset": args.dataset_name,
               "ef": ef, "k": k, "queries": nq, "repeat": args.repeat,

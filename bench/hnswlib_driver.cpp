@@ -32,6 +32,7 @@ namespace
 struct options {
 	std::string base, query, gt, hdf5, metric, dataset_name;
 	size_t m = 16, ef_construction = 64, threads = 1, k = 10, queries = 0, repeat = 3;
+	bool turns = false; // wait for a stdin line before each timed pass (bench/engine)
 	std::vector<size_t> efs{10, 20, 40, 80, 160, 320};
 };
 
@@ -114,15 +115,15 @@ bool parse_efs(const char *s, std::vector<size_t> &out)
 
 void usage()
 {
-	std::fprintf(stderr,
-		     "usage: hnswlib_driver (--base F --query F --gt F | --hdf5 F) [--m 16]\n"
-		     "       [--ef-construction 64] [--ef 10,20,...] [--threads 1] [--k 10]\n"
-		     "       [--metric l2|ip|cosine] [--queries N] [--repeat 3] [--dataset-name S]\n");
+	std::fprintf(stderr, "usage: hnswlib_driver (--base F --query F --gt F | --hdf5 F) [--m 16]\n"
+			     "       [--ef-construction 64] [--ef 10,20,...] [--threads 1] [--k 10]\n"
+			     "       [--metric l2|ip|cosine] [--queries N] [--repeat 3] [--dataset-name S]\n"
+			     "       [--turns]\n");
 }
 
 bool parse_args(int argc, char **argv, options &o)
 {
-	enum { BASE = 1, QUERY, GT, HDF5, M, EFC, EF, THREADS, K, METRIC, QUERIES, REPEAT, NAME };
+	enum { BASE = 1, QUERY, GT, HDF5, M, EFC, EF, THREADS, K, METRIC, QUERIES, REPEAT, NAME, TURNS };
 	static const struct option opts[] = {
 	    {"base", required_argument, nullptr, BASE},
 	    {"query", required_argument, nullptr, QUERY},
@@ -137,6 +138,7 @@ bool parse_args(int argc, char **argv, options &o)
 	    {"queries", required_argument, nullptr, QUERIES},
 	    {"repeat", required_argument, nullptr, REPEAT},
 	    {"dataset-name", required_argument, nullptr, NAME},
+	    {"turns", no_argument, nullptr, TURNS},
 	    {nullptr, 0, nullptr, 0},
 	};
 	bool ok = true;
@@ -175,6 +177,9 @@ bool parse_args(int argc, char **argv, options &o)
 			break;
 		case QUERIES:
 			ok = ok && parse_size(optarg, o.queries);
+			break;
+		case TURNS:
+			o.turns = true;
 			break;
 		case REPEAT:
 			ok = ok && parse_size(optarg, o.repeat);
@@ -298,12 +303,17 @@ int run(const options &o)
 	std::vector<double> lat;
 	std::vector<double> qps;
 	std::vector<int32_t> found(o.k);
+	char turn[64];
 	for (size_t ef : o.efs) {
 		index->setEf(ef);
 		lat.clear();
 		qps.clear();
 		size_t hits = 0;
 		for (size_t r = 0; r < o.repeat; r++) {
+			if (o.turns && std::fgets(turn, sizeof(turn), stdin) == nullptr) {
+				std::fprintf(stderr, "hnswlib_driver: stdin closed before a turn\n");
+				return 1;
+			}
 			double busy = 0;
 			for (size_t q = 0; q < nq; q++) {
 				double q0 = now_s();
@@ -327,6 +337,10 @@ int run(const options &o)
 			// Time inside the search calls only, as all three
 			// engines measure it.
 			qps.push_back((double)nq / busy);
+			if (o.turns) {
+				std::printf("{\"phase\":\"turn\"}\n");
+				std::fflush(stdout);
+			}
 		}
 		std::sort(lat.begin(), lat.end());
 		std::sort(qps.begin(), qps.end());

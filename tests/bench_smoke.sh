@@ -57,6 +57,23 @@ echo "check: engine against hnswlib and faiss on fvecs (l2)"
     --peers hnswlib,faiss >"$work/l2.jsonl"
 check_run "$work/l2.jsonl" l2
 
+echo "check: bench/report.py renders that run as the tables of docs/benchmarks.md"
+"$python" "$(dirname "$0")/../bench/report.py" "$work/l2.jsonl" >"$work/report.md"
+grep -q "OmenDB / hnswlib" "$work/report.md"
+grep -q "^| 160 | " "$work/report.md"
+
+echo "check: float16 storage runs and keeps recall"
+"$engine" --base "$work/a.base.fvecs" --query "$work/a.query.fvecs" --gt "$work/a.gt.ivecs" \
+    --ef 160 --threads 2 --repeat 1 --peers none --storage float16 >"$work/f16.jsonl"
+"$python" - "$work/f16.jsonl" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+build = [l for l in lines if l.get("phase") == "build"][0]
+search = [l for l in lines if l.get("phase") == "search"][0]
+print(f"  float16: storage={build['storage']} recall@10 at ef 160 = {search['recall']}")
+sys.exit(0 if build["storage"] == "float16" and search["recall"] >= 0.9 else 1)
+PY
+
 echo "check: engine against hnswlib and faiss on ann-benchmarks HDF5 (angular)"
 "$datagen" --kind embedding --n 3000 --queries 100 --dim 48 --k 20 --seed 4 --threads 2 \
     --out "$work/e" 2>/dev/null
