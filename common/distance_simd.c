@@ -69,13 +69,7 @@ typedef simde__m256 vec;
 #define VSUB(a, b) simde_mm256_sub_ps(a, b)
 #define VMADD(a, b, c) simde_mm256_fmadd_ps(a, b, c)
 #define VABS(a) simde_mm256_andnot_ps(simde_mm256_set1_ps(-0.0f), a)
-static inline float vsum(vec v)
-{
-	simde__m128 s = simde_mm_add_ps(simde_mm256_castps256_ps128(v), simde_mm256_extractf128_ps(v, 1));
-	s = simde_mm_add_ps(s, simde_mm_movehl_ps(s, s));
-	s = simde_mm_add_ss(s, simde_mm_shuffle_ps(s, s, 1));
-	return simde_mm_cvtss_f32(s);
-}
+#define vsum hsum /* the same 8 lanes as the half-precision kernels */
 
 #else /* 128-bit: SSE on x86, NEON on Arm, portable C everywhere else */
 #if defined(DISTANCE_ISA_SCALAR)

@@ -15,16 +15,7 @@
 
 #include "dataset.h"
 #include "error.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                                          \
-	do {                                                                                                 \
-		if (!(cond)) {                                                                               \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);             \
-			failures++;                                                                          \
-		}                                                                                            \
-	} while (0)
+#include "test.h"
 
 /* Compares error codes and names both sides when they differ. */
 #define CHECK_RC(expr, want)                                                                                 \
@@ -33,7 +24,7 @@ static int failures;
 		if (rc_ != want_) {                                                                          \
 			fprintf(stderr, "%s:%d: %s gave %s, expected %s\n", __FILE__, __LINE__, #expr,       \
 				error_name(rc_), error_name(want_));                                         \
-			failures++;                                                                          \
+			test_failures++;                                                                     \
 		}                                                                                            \
 	} while (0)
 
@@ -422,16 +413,6 @@ static void remove_tmpdir(void)
 	rmdir(tmpdir);
 }
 
-typedef struct test_case {
-	const char *name;
-	void (*fn)(void);
-} test_case;
-
-#define TEST(fn)                                                                                             \
-	{                                                                                                    \
-#fn, fn                                                                                      \
-	}
-
 int main(int argc, char **argv)
 {
 	static const test_case tests[] = {
@@ -454,22 +435,7 @@ int main(int argc, char **argv)
 		perror("mkdtemp");
 		return 1;
 	}
-	int passed = 0, failed = 0;
-	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (argc > 1 && strcmp(argv[1], tests[i].name) != 0)
-			continue;
-		int before = failures;
-		tests[i].fn();
-		if (failures == before) {
-			printf("ok   %s\n", tests[i].name);
-			passed++;
-		} else {
-			printf("FAIL %s\n", tests[i].name);
-			failed++;
-		}
-		fflush(stdout);
-	}
+	int rc = test_run(tests, sizeof(tests) / sizeof(tests[0]), argc, argv);
 	remove_tmpdir();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed == 0 && passed > 0 ? 0 : 1;
+	return rc;
 }
