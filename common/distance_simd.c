@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "distance.h"
 
@@ -114,13 +113,12 @@ static inline float vsum(vec v)
 }
 #endif
 
-/* Four independent accumulators hide the add latency; the remainder below one
- * vector is summed in scalar code so any dimension and alignment works. */
-static float k_l2sq(const float *a, const float *b, size_t n)
+/* Squared differences over n floats, n a multiple of 4W, as one vector of
+ * lane sums: four independent accumulators hide the add latency. */
+static inline vec l2sq_lanes(const float *a, const float *b, size_t n)
 {
 	vec s0 = VZERO(), s1 = VZERO(), s2 = VZERO(), s3 = VZERO();
-	size_t i = 0;
-	for (; i + 4 * W <= n; i += 4 * W) {
+	for (size_t i = 0; i < n; i += 4 * W) {
 		vec d0 = VSUB(VLOAD(a + i), VLOAD(b + i));
 		vec d1 = VSUB(VLOAD(a + i + W), VLOAD(b + i + W));
 		vec d2 = VSUB(VLOAD(a + i + 2 * W), VLOAD(b + i + 2 * W));
@@ -130,11 +128,20 @@ static float k_l2sq(const float *a, const float *b, size_t n)
 		s2 = VMADD(d2, d2, s2);
 		s3 = VMADD(d3, d3, s3);
 	}
+	return VADD(VADD(s0, s1), VADD(s2, s3));
+}
+
+/* The remainder below one vector is summed in scalar code so any dimension
+ * and alignment works. */
+static float k_l2sq(const float *a, const float *b, size_t n)
+{
+	size_t i = n - n % (4 * W);
+	vec s = l2sq_lanes(a, b, i);
 	for (; i + W <= n; i += W) {
 		vec d = VSUB(VLOAD(a + i), VLOAD(b + i));
-		s0 = VMADD(d, d, s0);
+		s = VMADD(d, d, s);
 	}
-	float r = vsum(VADD(VADD(s0, s1), VADD(s2, s3)));
+	float r = vsum(s);
 	for (; i < n; i++) {
 		float d = a[i] - b[i];
 		r += d * d;
@@ -153,18 +160,7 @@ static float k_l2sq_bounded(const float *a, const float *b, size_t n, float boun
 	float r = 0.0f;
 	size_t i = 0;
 	for (; i + BOUND_BLOCK <= n; i += BOUND_BLOCK) {
-		vec s0 = VZERO(), s1 = VZERO(), s2 = VZERO(), s3 = VZERO();
-		for (size_t j = i; j < i + BOUND_BLOCK; j += 4 * W) {
-			vec d0 = VSUB(VLOAD(a + j), VLOAD(b + j));
-			vec d1 = VSUB(VLOAD(a + j + W), VLOAD(b + j + W));
-			vec d2 = VSUB(VLOAD(a + j + 2 * W), VLOAD(b + j + 2 * W));
-			vec d3 = VSUB(VLOAD(a + j + 3 * W), VLOAD(b + j + 3 * W));
-			s0 = VMADD(d0, d0, s0);
-			s1 = VMADD(d1, d1, s1);
-			s2 = VMADD(d2, d2, s2);
-			s3 = VMADD(d3, d3, s3);
-		}
-		r += vsum(VADD(VADD(s0, s1), VADD(s2, s3)));
+		r += vsum(l2sq_lanes(a + i, b + i, BOUND_BLOCK));
 		if (r > bound)
 			return r;
 	}
@@ -239,13 +235,6 @@ static float k_cosine(const float *a, const float *b, size_t n)
 
 /* ---- float32 query against a float16 stored vector ---- */
 
-static inline float half_at(const uint16_t *p, size_t i)
-{
-	simde_float16 h;
-	memcpy(&h, p + i, sizeof(h));
-	return simde_float16_to_float32(h);
-}
-
 static float h_l2sq_bounded(const float *a, const uint16_t *b, size_t n, float bound)
 {
 	float r = 0.0f;
@@ -269,7 +258,7 @@ static float h_l2sq_bounded(const float *a, const uint16_t *b, size_t n, float b
 	}
 	r += hsum(s);
 	for (; i < n; i++) {
-		float d = a[i] - half_at(b, i);
+		float d = a[i] - distance_from_half(b[i]);
 		r += d * d;
 	}
 	return r;
@@ -290,7 +279,7 @@ static float h_dot(const float *a, const uint16_t *b, size_t n)
 	}
 	float r = hsum(HADD(s0, s1));
 	for (; i < n; i++)
-		r += a[i] * half_at(b, i);
+		r += a[i] * distance_from_half(b[i]);
 	return r;
 }
 
@@ -304,7 +293,7 @@ static float h_l1(const float *a, const uint16_t *b, size_t n)
 	}
 	float r = hsum(HADD(s0, s1));
 	for (; i < n; i++)
-		r += fabsf(a[i] - half_at(b, i));
+		r += fabsf(a[i] - distance_from_half(b[i]));
 	return r;
 }
 
@@ -319,7 +308,7 @@ static void h_decode(const uint16_t *in, float *out, size_t n)
 		simde_mm_storeu_ps(out + i, HLOADH(in + i));
 #endif
 	for (; i < n; i++)
-		out[i] = half_at(in, i);
+		out[i] = distance_from_half(in[i]);
 }
 
 const distance_kernels TABLE = {

@@ -36,6 +36,9 @@
 #define PREFETCH_AHEAD 3u      /* neighbours whose vectors are in flight */
 #define PREFETCH_MAX_LINES 16u /* a block's first lines; the CPU streams the rest */
 #define HUGE_PAGE ((size_t)2 << 20)
+
+/* One beam (HNSW_MAX_EF_CONSTRUCTION + 1 entries) serves inserts and searches. */
+_Static_assert(HNSW_MAX_EF_SEARCH <= HNSW_MAX_EF_CONSTRUCTION, "the search beam is too small");
 #define FILTER_SAMPLE 512u
 #define FILTER_EXACT_FACTOR 16u /* go exact below 16 * max(ef, k) estimated matches */
 
