@@ -17,6 +17,8 @@ static const struct {
     [OMEN_EIO] = {"OMEN_EIO", "input/output error"},
     [OMEN_EFORMAT] = {"OMEN_EFORMAT", "malformed input"},
     [OMEN_ERANGE] = {"OMEN_ERANGE", "value out of range for the storage type"},
+    [OMEN_ETIMEDOUT] = {"OMEN_ETIMEDOUT", "timed out"},
+    [OMEN_ECLOSED] = {"OMEN_ECLOSED", "connection or socket closed"},
 };
 
 const char *error_name(int code)

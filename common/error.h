@@ -17,6 +17,8 @@ enum omen_error {
 	OMEN_EIO,	 /* a read or write failed; errno tells more */
 	OMEN_EFORMAT,	 /* a file or message is not in the expected format */
 	OMEN_ERANGE,	 /* a value is outside what its storage type holds */
+	OMEN_ETIMEDOUT,	 /* no answer within the deadline */
+	OMEN_ECLOSED,	 /* the peer or the socket was closed */
 	OMEN_ERROR_COUNT
 };
 

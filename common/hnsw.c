@@ -123,7 +123,16 @@ struct hnsw {
 	pthread_mutex_t ctx_lock;
 	struct ctx **ctx_free;
 	size_t nctx, ctx_cap, ctx_total;
+
+	hnsw_touch_fn touch; /* told of every node whose record or links change */
+	void *touch_arg;
 };
+
+static inline void touched(hnsw *h, uint32_t id, bool record)
+{
+	if (h->touch)
+		h->touch(h->touch_arg, id, record);
+}
 
 #define MAP_EMPTY UINT32_MAX
 #define MAP_TOMB (UINT32_MAX - 1)
@@ -886,6 +895,7 @@ static void write_links(hnsw *h, uint32_t id, uint32_t level, const struct cand 
 	for (uint32_t i = 0; i < n; i++)
 		store_rel(&lk[i], a[i].id & ~EXPANDED);
 	store_rel(cp, (load_acq(cp) & ~HDR_COUNT) | n);
+	touched(h, id, false);
 }
 
 /* Adds a link e -> nn on level, pruning e's list with the heuristic when it
@@ -900,6 +910,7 @@ static void connect(hnsw *h, struct ctx *c, uint32_t e, uint32_t nn, uint32_t le
 	if (cnt < maxl) {
 		store_rel(&lk[cnt], nn);
 		store_rel(cp, (hdr & ~HDR_COUNT) | (cnt + 1));
+		touched(h, e, false);
 	} else {
 		const float *ev = stored_f32(h, e, c->ebuf);
 		for (uint32_t i = 0; i < cnt; i++) {
@@ -1046,6 +1057,7 @@ static int insert_with(hnsw *h, struct ctx *c, uint64_t label, const float *vec)
 	store_vector(h, c, id, vec);
 	store_rel(&head->hdr, HDR_PRESENT);
 	atomic_fetch_add(&h->live, 1);
+	touched(h, id, true);
 
 	uint64_t ep = atomic_load(&h->entry);
 	bool top_locked = false;
@@ -1196,6 +1208,12 @@ static void copy_out(const hnsw *h, uint32_t id, float *out)
 		memcpy(out, vec_of(h, id), (size_t)h->p.dim * sizeof(float));
 }
 
+void hnsw_set_touch(hnsw *h, hnsw_touch_fn fn, void *arg)
+{
+	h->touch = fn;
+	h->touch_arg = arg;
+}
+
 int hnsw_delete(hnsw *h, uint64_t label)
 {
 	uint32_t id;
@@ -1214,6 +1232,7 @@ int hnsw_delete(hnsw *h, uint64_t label)
 	pthread_mutex_lock(lock);
 	uint32_t *hdr = hdr_of(h, id);
 	store_rel(hdr, load_acq(hdr) | HDR_DELETED);
+	touched(h, id, true);
 	pthread_mutex_unlock(lock);
 	atomic_fetch_sub(&h->live, 1);
 	atomic_fetch_add(&h->deleted, 1);

@@ -90,6 +90,15 @@ int hnsw_insert_batch(hnsw *h, size_t n, const uint64_t *labels, const float *ve
  * returned. hnsw_vacuum reclaims it. OMEN_ENOTFOUND if not live. */
 int hnsw_delete(hnsw *h, uint64_t label);
 
+/* Called with the slot id of every node whose record (record = true: new
+ * or deleted) or links (record = false) change, so a caller can persist exactly what an insert or delete
+ * changed; an id may be reported more than once. It runs on the writing
+ * thread, under the index's internal locks: it must be quick and must not
+ * call back into the index. Meant for single-writer use (the shard's state
+ * machine); NULL turns it off. Not safe to change while writes run. */
+typedef void (*hnsw_touch_fn)(void *arg, uint32_t id, bool record);
+void hnsw_set_touch(hnsw *h, hnsw_touch_fn fn, void *arg);
+
 /* True and the stored vector (normalised for cosine) copied to vec_out when
  * the label is live; vec_out may be NULL. */
 bool hnsw_lookup(const hnsw *h, uint64_t label, float *vec_out);
