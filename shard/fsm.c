@@ -1134,7 +1134,9 @@ static void table_delete_keys(uint32_t table, store_batch *b)
 	uint8_t from[8], to[8];
 	for (size_t i = 0; i < sizeof prefixes; i++) {
 		size_t fl = store_key_table(from, prefixes[i], table);
-		size_t tl = store_key_table(to, prefixes[i], table + 1);
+		/* The last table id ends where the next prefix starts. */
+		size_t tl = table == UINT32_MAX ? store_key(to, (uint8_t)(prefixes[i] + 1))
+						: store_key_table(to, prefixes[i], table + 1);
 		store_batch_delete_range(b, from, fl, to, tl);
 	}
 }

@@ -328,6 +328,15 @@ static int raft_status(int rv)
 		return OMENDB__STATUS__STATUS_UNAVAILABLE;
 	case RAFT_TOOBIG:
 		return OMENDB__STATUS__STATUS_TOO_LARGE;
+	case RAFT_BADID:
+	case RAFT_NOTFOUND:
+		return OMENDB__STATUS__STATUS_NOT_FOUND;
+	case RAFT_DUPLICATEID:
+	case RAFT_DUPLICATEADDRESS:
+		return OMENDB__STATUS__STATUS_EXISTS;
+	case RAFT_BADROLE:
+	case RAFT_CANTCHANGE:
+		return OMENDB__STATUS__STATUS_INVALID;
 	default:
 		return OMENDB__STATUS__STATUS_INTERNAL;
 	}
@@ -414,9 +423,26 @@ static void start_req(node *n, struct node_req *q)
 		q->change.data = q;
 		rv = raft_add(r, &q->change, q->id, q->address, add_cb);
 		break;
-	default:
+	default: {
+		/* Removing the last voter would leave a group that can never
+		 * elect a leader again. */
+		unsigned voters = 0;
+		bool voter = false;
+		for (unsigned i = 0; i < r->configuration.n; i++) {
+			if (r->configuration.servers[i].role == RAFT_VOTER) {
+				voters++;
+				voter |= r->configuration.servers[i].id == q->id;
+			}
+		}
+		if (voter && voters == 1) {
+			snprintf(q->msg, sizeof q->msg, "member %llu is the group's last voter",
+				 (unsigned long long)q->id);
+			req_complete(q, OMENDB__STATUS__STATUS_INVALID);
+			return;
+		}
 		q->change.data = q;
 		rv = raft_remove(r, &q->change, q->id, change_cb);
+	}
 	}
 	if (rv != 0) {
 		snprintf(q->msg, sizeof q->msg, "%s", raft_errmsg(r)[0] ? raft_errmsg(r) : raft_strerror(rv));

@@ -198,6 +198,15 @@ static void handle_membership(server *s, const Omendb__MembershipChange *mc, Ome
 	char msg[256] = "";
 	bool add = mc->kind == OMENDB__MEMBERSHIP_CHANGE__KIND__ADD;
 	if (add) {
+		struct node_member ms[NODE_MAX_MEMBERS];
+		unsigned nm = node_members(s->n, ms, NODE_MAX_MEMBERS);
+		for (unsigned i = 0; i < nm; i++) {
+			if (ms[i].id == m->id) {
+				read_error(resp, OMENDB__STATUS__STATUS_EXISTS,
+					   "member %llu is already known", (unsigned long long)m->id);
+				return;
+			}
+		}
 		/* Record its addresses first, so that every replica can tell
 		 * clients and snapshot fetches where it is. */
 		Omendb__Command cmd = OMENDB__COMMAND__INIT;
