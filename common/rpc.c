@@ -82,6 +82,10 @@ static int ensure_open(rpc_client *c)
 
 int rpc_call_raw(rpc_client *c, const void *buf, size_t len, void **out, size_t *out_len)
 {
+	/* The server would drop it (its limit counts the 4-byte REQ header),
+	 * and nng 1.5.2 can then hang closing this socket (nng#648). */
+	if (len > RPC_MAX_MESSAGE - 4)
+		return OMEN_EINVAL;
 	int rc = ensure_open(c);
 	if (rc != OMEN_OK)
 		return rc;

@@ -8,11 +8,13 @@
 
 #include "error.h"
 #include "filter.h"
+#include "rpc.h"
 
 #define MAX_K 1000
 #define MAX_EF 1000
 #define SCAN_DEFAULT 1000
 #define SCAN_MAX 10000
+#define READ_MAX_ANSWER (RPC_MAX_MESSAGE / 2)
 
 void read_error(Omendb__Response *resp, Omendb__Status status, const char *fmt, ...)
 {
@@ -306,6 +308,7 @@ void read_fetch(fsm *f, const Omendb__FetchRequest *q, Omendb__Response *resp)
 		read_error(resp, OMENDB__STATUS__STATUS_INTERNAL, "out of memory");
 		goto out;
 	}
+	size_t bytes = 0;
 	Omendb__Row **rows = fr->rows;
 	omendb__fetch_response__init(fr);
 	fr->rows = rows;
@@ -325,8 +328,16 @@ void read_fetch(fsm *f, const Omendb__FetchRequest *q, Omendb__Response *resp)
 			continue;
 		Omendb__Row *r = fsm_row_decode((uint8_t *)val, vlen, NULL);
 		free(val);
-		if (r)
+		if (r) {
 			fr->rows[fr->n_rows++] = r;
+			bytes += vlen;
+		}
+		if (bytes > READ_MAX_ANSWER) {
+			read_error(resp, OMENDB__STATUS__STATUS_TOO_LARGE,
+				   "the rows for these keys exceed %u bytes: fetch fewer keys at a time",
+				   (unsigned)READ_MAX_ANSWER);
+			goto out;
+		}
 	}
 out:
 	fsm_read_unlock(f);
@@ -359,6 +370,7 @@ void read_scan(fsm *f, const Omendb__ScanRequest *q, Omendb__Response *resp)
 	const uint8_t *k, *v;
 	size_t kl, vl;
 	bool filtered = q->filter && q->filter->n_nodes > 0;
+	size_t bytes = 0;
 	sr->done = true;
 	while (it && store_iter_next(it, &k, &kl, &v, &vl)) {
 		if (q->after_key.len && kl == sl && memcmp(k, start, sl) == 0)
@@ -382,6 +394,15 @@ void read_scan(fsm *f, const Omendb__ScanRequest *q, Omendb__Response *resp)
 		if (q->count_only) {
 			omendb__row__free_unpacked(r, NULL);
 			continue;
+		}
+		/* Stay well inside the client's message limit: stop early and
+		 * let it continue from the last key. */
+		bytes += omendb__row__get_packed_size(r) + 8;
+		if (sr->n_rows > 0 && bytes > READ_MAX_ANSWER) {
+			omendb__row__free_unpacked(r, NULL);
+			sr->count--;
+			sr->done = false;
+			break;
 		}
 		Omendb__Row **rows = realloc(sr->rows, (sr->n_rows + 1) * sizeof *rows);
 		if (!rows) {

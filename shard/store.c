@@ -74,7 +74,8 @@ size_t store_key_table(uint8_t *out, uint8_t prefix, uint32_t table)
 size_t store_key_row(uint8_t *out, uint32_t table, const void *pk, size_t pk_len)
 {
 	size_t n = store_key_table(out, KEY_ROW, table);
-	memcpy(out + n, pk, pk_len);
+	if (pk_len) /* an empty key may come with a NULL pointer */
+		memcpy(out + n, pk, pk_len);
 	return n + pk_len;
 }
 
