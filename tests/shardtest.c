@@ -213,6 +213,23 @@ int st_search(cluster *cl, unsigned i, uint32_t group, const float *q, uint32_t 
 	return n;
 }
 
+int st_wait_caught_up(cluster *cl, int timeout_ms, uint64_t *index)
+{
+	unsigned leader;
+	int rc = cluster_wait_leader(cl, timeout_ms, &leader);
+	if (rc != OMEN_OK)
+		return rc;
+	Omendb__Response *st = NULL;
+	rc = cluster_status(cl, leader, &st);
+	if (rc != OMEN_OK)
+		return rc;
+	uint64_t target = st->status_info->applied_index;
+	omendb__response__free_unpacked(st, NULL);
+	if (index)
+		*index = target;
+	return cluster_wait_applied(cl, target, timeout_ms);
+}
+
 long st_count_present(cluster *cl, unsigned i, uint32_t group, const uint64_t *ids, size_t n)
 {
 	long found = 0;

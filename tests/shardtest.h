@@ -36,6 +36,10 @@ uint64_t st_key_id(const uint8_t *key, size_t len);
 int st_search(cluster *cl, unsigned i, uint32_t group, const float *q, uint32_t dim, uint32_t k, uint32_t ef,
 	      bool exact, int category, uint64_t *ids);
 
+/* Waits for a leader, then until every running replica has applied what
+ * the leader had applied; *index (may be NULL) gets that index. */
+int st_wait_caught_up(cluster *cl, int timeout_ms, uint64_t *index);
+
 /* How many of ids[0..n) replica i holds (READ_ANY fetch). */
 long st_count_present(cluster *cl, unsigned i, uint32_t group, const uint64_t *ids, size_t n);
 

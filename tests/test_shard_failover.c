@@ -82,12 +82,7 @@ static void test_leader_killed_mid_stream_loses_no_acknowledged_write(void)
 
 	/* The killed replica comes back and catches up. */
 	CHECK_EQ_INT(cluster_restart(cl, killed), OMEN_OK);
-	Omendb__Response *st = NULL;
-	CHECK_EQ_INT(cluster_status(cl, new_leader, &st), OMEN_OK);
-	uint64_t target = st ? st->status_info->applied_index : 0;
-	if (st)
-		omendb__response__free_unpacked(st, NULL);
-	CHECK_EQ_INT(cluster_wait_applied(cl, target, 60000), OMEN_OK);
+	CHECK_EQ_INT(st_wait_caught_up(cl, 60000, NULL), OMEN_OK);
 
 	for (unsigned r = 0; r < cluster_size(cl); r++) {
 		long present = st_count_present(cl, r, GROUP, ids, acked);

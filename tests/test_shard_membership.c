@@ -71,13 +71,9 @@ static void test_added_replica_catches_up_and_removed_one_leaves(void)
 	unsigned added;
 	CHECK_EQ_INT(cluster_add(cl, &added), OMEN_OK);
 	CHECK_EQ_INT(membership(cl, GROUP, true, added), OMENDB__STATUS__STATUS_OK);
-	Omendb__Response *st = NULL;
+	uint64_t target = 0;
+	CHECK_EQ_INT(st_wait_caught_up(cl, 60000, &target), OMEN_OK);
 	CHECK_EQ_INT(cluster_wait_leader(cl, 30000, &leader), OMEN_OK);
-	CHECK_EQ_INT(cluster_status(cl, leader, &st), OMEN_OK);
-	uint64_t target = st ? st->status_info->applied_index : 0;
-	if (st)
-		omendb__response__free_unpacked(st, NULL);
-	CHECK_EQ_INT(cluster_wait_applied(cl, target, 60000), OMEN_OK);
 	CHECK_EQ_INT(st_count_present(cl, added, GROUP, ids, ROWS), ROWS);
 	CHECK_EQ_INT(member_count(cl, leader), 4);
 	printf("replica %u added and caught up to index %llu\n", added, (unsigned long long)target);
@@ -137,11 +133,7 @@ static void test_catalog_group_applies_and_serves_the_catalog(void)
 	CHECK_EQ_INT(st_command(cl, 0, &cmd, 20000, NULL), OMENDB__STATUS__STATUS_STALE_CATALOG);
 
 	/* Every replica serves the catalog (READ_ANY) once it has applied it. */
-	Omendb__Response *st = NULL;
-	CHECK_EQ_INT(cluster_status(cl, leader, &st), OMEN_OK);
-	CHECK_EQ_INT(cluster_wait_applied(cl, st ? st->status_info->applied_index : 0, 20000), OMEN_OK);
-	if (st)
-		omendb__response__free_unpacked(st, NULL);
+	CHECK_EQ_INT(st_wait_caught_up(cl, 20000, NULL), OMEN_OK);
 	for (unsigned i = 0; i < cluster_size(cl); i++) {
 		Omendb__CatalogRead cr = OMENDB__CATALOG_READ__INIT;
 		Omendb__Request req = OMENDB__REQUEST__INIT;

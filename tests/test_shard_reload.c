@@ -90,8 +90,8 @@ static void test_restart_reloads_graph_without_rebuilding(void)
 	CHECK_EQ_INT(cluster_wait_leader(cl, 60000, &leader), OMEN_OK);
 	double serving = st_now() - t0;
 	CHECK(index_status(cl, &is));
-	printf("after kill -9: serving in %.2f s, graph reloaded in %.3f s (build took %.2f s, %.1fx)\n", serving,
-	       is.load_seconds, build, is.load_seconds > 0 ? build / is.load_seconds : 0.0);
+	printf("after kill -9: serving in %.2f s, graph reloaded in %.3f s (build took %.2f s, %.1fx)\n",
+	       serving, is.load_seconds, build, is.load_seconds > 0 ? build / is.load_seconds : 0.0);
 	CHECK_EQ_INT(is.state, OMENDB__INDEX_STATE__INDEX_READY);
 	CHECK(is.load_seconds > 0);
 	CHECK(is.build_seconds == 0); /* nothing was rebuilt */
