@@ -172,6 +172,15 @@ static int check_create_table(const Omendb__Catalog *cur, const Omendb__TableDef
 		if (rc != OMEN_OK)
 			return rc;
 	}
+	for (size_t i = 0; i < t->n_primary_key; i++) {
+		if (t->primary_key[i] >= t->n_columns)
+			return fail(OMEN_EINVAL, err, errlen, "primary key column %" PRIu32 " does not exist",
+				    t->primary_key[i]);
+		for (size_t k = 0; k < i; k++)
+			if (t->primary_key[k] == t->primary_key[i])
+				return fail(OMEN_EINVAL, err, errlen,
+					    "primary key column %" PRIu32 " repeats", t->primary_key[i]);
+	}
 	/* next_table_id must stay above every id handed out, so the last
 	 * uint32 is never assigned. */
 	if (next_id == UINT32_MAX)
@@ -245,6 +254,24 @@ static int check_drop_index(const Omendb__Catalog *cur, const Omendb__DropIndex 
 	if (index_by_column(cur, d->table_id, d->column) == NONE)
 		return fail(OMEN_ENOTFOUND, err, errlen, "no index on column %" PRIu32 " of table %" PRIu32,
 			    d->column, d->table_id);
+	return OMEN_OK;
+}
+
+#define CATALOG_MAX_ALLOCATE 1000000u
+
+static int check_allocate_ids(const Omendb__Catalog *cur, const Omendb__AllocateIds *a, char *err,
+			      size_t errlen)
+{
+	if (a == NULL || a->count < 1 || a->count > CATALOG_MAX_ALLOCATE)
+		return fail(OMEN_EINVAL, err, errlen, "allocate_ids needs a count of 1 to %u",
+			    CATALOG_MAX_ALLOCATE);
+	size_t ti = table_by_id(cur, a->table_id);
+	if (ti == NONE)
+		return fail(OMEN_ENOTFOUND, err, errlen, "table %" PRIu32 " does not exist", a->table_id);
+	uint64_t next = cur->tables[ti]->next_id ? cur->tables[ti]->next_id : 1;
+	/* Ids are SQL bigint values: stay within INT64_MAX. */
+	if (next > (uint64_t)INT64_MAX - a->count)
+		return fail(OMEN_EFULL, err, errlen, "table \"%s\" has no ids left", cur->tables[ti]->name);
 	return OMEN_OK;
 }
 
@@ -429,6 +456,9 @@ int catalog_apply(const Omendb__Catalog *cur, const Omendb__CatalogOp *op, Omend
 	case OMENDB__CATALOG_OP__OP_SET_SHARD_MAP:
 		rc = check_shard_map(cur, op->set_shard_map, err, errlen);
 		break;
+	case OMENDB__CATALOG_OP__OP_ALLOCATE_IDS:
+		rc = check_allocate_ids(cur, op->allocate_ids, err, errlen);
+		break;
 	default:
 		rc = fail(OMEN_EINVAL, err, errlen, "catalog op has no operation");
 		break;
@@ -442,6 +472,7 @@ int catalog_apply(const Omendb__Catalog *cur, const Omendb__CatalogOp *op, Omend
 	c->version = version + 1;
 	c->next_table_id = next_id;
 	uint32_t table_id = 0;
+	uint64_t first_id = 0;
 	switch (op->op_case) {
 	case OMENDB__CATALOG_OP__OP_CREATE_TABLE:
 		rc = add_table(c, op->create_table, &table_id);
@@ -458,6 +489,12 @@ int catalog_apply(const Omendb__Catalog *cur, const Omendb__CatalogOp *op, Omend
 	case OMENDB__CATALOG_OP__OP_REGISTER_GROUP:
 		rc = put_group(c, op->register_group);
 		break;
+	case OMENDB__CATALOG_OP__OP_ALLOCATE_IDS: {
+		Omendb__TableDef *t = c->tables[table_by_id(c, op->allocate_ids->table_id)];
+		first_id = t->next_id ? t->next_id : 1;
+		t->next_id = first_id + op->allocate_ids->count;
+		break;
+	}
 	default: /* OMENDB__CATALOG_OP__OP_SET_SHARD_MAP, the only one left */
 		rc = set_shard_map(c, op->set_shard_map);
 		break;
@@ -470,6 +507,7 @@ int catalog_apply(const Omendb__Catalog *cur, const Omendb__CatalogOp *op, Omend
 		result->catalog_version = c->version;
 		if (op->op_case == OMENDB__CATALOG_OP__OP_CREATE_TABLE)
 			result->table_id = table_id;
+		result->first_id = first_id;
 	}
 	*next = c;
 	return OMEN_OK;

@@ -42,9 +42,12 @@ bool catalog_is_stale(const Omendb__Catalog *cur, const Omendb__CatalogOp *op);
  *   non-empty raft and rpc addresses; replaces the group's earlier entry.
  * - set_shard_map: a power-of-two length in 1..CATALOG_MAX_BUCKETS, every
  *   group registered.
+ * - allocate_ids: count 1..1000000 ids from an existing table's counter
+ *   (which starts at 1 and stays within INT64_MAX: OMEN_EFULL past it).
+ * create_table also checks that primary_key names distinct existing columns.
  * On OMEN_OK *next is the caller's (free with catalog_free) and result, if
  * not NULL, gets catalog_version (the new version) and, for create_table,
- * table_id; its other fields are untouched. On error *next is NULL, result
+ * table_id, for allocate_ids first_id; its other fields are untouched. On error *next is NULL, result
  * is untouched and err (errlen bytes, always NUL-terminated; may be NULL)
  * says why:
  * OMEN_EINVAL for a malformed op or a stale one (see catalog_is_stale),

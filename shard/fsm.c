@@ -1200,6 +1200,7 @@ static int apply_catalog(fsm *f, const Omendb__CatalogOp *op, store_batch *b, fs
 	free(buf);
 	res->catalog_version = wr.catalog_version;
 	res->table_id = wr.table_id;
+	res->first_id = wr.first_id;
 	return OMEN_OK;
 }
 

@@ -81,6 +81,7 @@ typedef struct fsm_result {
 	uint32_t inserted, updated, deleted, skipped;
 	uint64_t catalog_version;
 	uint32_t table_id;
+	uint64_t first_id;
 	uint8_t conflict_key[FSM_MAX_KEY];
 	size_t conflict_len;
 	bool members_changed; /* a SET_MEMBER command was applied */

@@ -181,6 +181,7 @@ static void handle_command(server *s, const Omendb__Request *req, Omendb__Respon
 	w->skipped = res.skipped;
 	w->catalog_version = res.catalog_version;
 	w->table_id = res.table_id;
+	w->first_id = res.first_id;
 	resp->write = w;
 	resp->body_case = OMENDB__RESPONSE__BODY_WRITE;
 }

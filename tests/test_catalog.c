@@ -895,7 +895,72 @@ static void test_decode_rejects_broken_invariants(void)
 	free(buf);
 }
 
+static int allocate_ids(uint32_t table_id, uint32_t count)
+{
+	Omendb__AllocateIds a = OMENDB__ALLOCATE_IDS__INIT;
+	a.table_id = table_id;
+	a.count = count;
+	Omendb__CatalogOp op = new_op(OMENDB__CATALOG_OP__OP_ALLOCATE_IDS);
+	op.allocate_ids = &a;
+	return apply(&op);
+}
+
+static void test_allocate_ids_hands_out_consecutive_blocks(void)
+{
+	begin();
+	CHECK_EQ_INT(create_items("items"), OMEN_OK);
+	uint32_t id = res.table_id;
+	CHECK_EQ_INT(allocate_ids(id, 10), OMEN_OK);
+	CHECK_EQ_INT(res.first_id, 1);
+	CHECK_EQ_INT(allocate_ids(id, 5), OMEN_OK);
+	CHECK_EQ_INT(res.first_id, 11);
+	CHECK_EQ_INT(allocate_ids(id, 1), OMEN_OK);
+	CHECK_EQ_INT(res.first_id, 16);
+}
+
+static void test_allocate_ids_checks_table_and_count(void)
+{
+	begin();
+	CHECK_EQ_INT(create_items("items"), OMEN_OK);
+	uint32_t id = res.table_id;
+	CHECK_EQ_INT(allocate_ids(id + 1, 1), OMEN_ENOTFOUND);
+	CHECK_EQ_INT(allocate_ids(id, 0), OMEN_EINVAL);
+	CHECK_EQ_INT(allocate_ids(id, 1000001), OMEN_EINVAL);
+	cat->tables[0]->next_id = (uint64_t)INT64_MAX - 3;
+	CHECK_EQ_INT(allocate_ids(id, 4), OMEN_EFULL);
+	CHECK_EQ_INT(allocate_ids(id, 3), OMEN_OK);
+}
+
+static void test_create_table_checks_primary_key_columns(void)
+{
+	begin();
+	Omendb__Column cols[] = {
+	    column("id", OMENDB__COLUMN_TYPE__COLUMN_BIGINT, 0),
+	    column("emb", OMENDB__COLUMN_TYPE__COLUMN_VECTOR, 3),
+	};
+	Omendb__Column *ptrs[] = {&cols[0], &cols[1]};
+	Omendb__TableDef t = OMENDB__TABLE_DEF__INIT;
+	t.name = "t";
+	t.n_columns = 2;
+	t.columns = ptrs;
+	uint32_t bad[] = {2}, twice[] = {0, 0}, good[] = {0};
+	Omendb__CatalogOp op = new_op(OMENDB__CATALOG_OP__OP_CREATE_TABLE);
+	op.create_table = &t;
+	t.n_primary_key = 1;
+	t.primary_key = bad;
+	CHECK_EQ_INT(apply(&op), OMEN_EINVAL);
+	t.n_primary_key = 2;
+	t.primary_key = twice;
+	CHECK_EQ_INT(apply(&op), OMEN_EINVAL);
+	t.n_primary_key = 1;
+	t.primary_key = good;
+	CHECK_EQ_INT(apply(&op), OMEN_OK);
+	CHECK_EQ_INT(cat->tables[0]->n_primary_key, 1);
+}
+
 TEST_MAIN(TEST(test_create_table_assigns_id_and_version),
+	  TEST(test_allocate_ids_hands_out_consecutive_blocks),
+	  TEST(test_allocate_ids_checks_table_and_count), TEST(test_create_table_checks_primary_key_columns),
 	  TEST(test_create_table_ignores_given_id_and_version), TEST(test_table_ids_are_never_reused),
 	  TEST(test_create_table_rejects_taken_name), TEST(test_create_table_checks_name_length),
 	  TEST(test_create_table_checks_column_count), TEST(test_create_table_rejects_bad_columns),
