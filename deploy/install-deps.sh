@@ -11,7 +11,17 @@ libprotobuf-c-dev protobuf-c-compiler
 libsimde-dev librocksdb-dev libpg-query-dev
 libhdf5-dev libhnswlib-dev
 python3 python3-numpy python3-faiss python3-h5py
+libssl-dev libpq-dev postgresql-client
+python3-psycopg python3-psycopg2 python3-asyncpg
+libpostgresql-jdbc-java
 "
+
+# Driver tests: Java to compile the JDBC test, Node.js and npm for
+# node-postgres (from the npm registry). A machine that already has them
+# from elsewhere (e.g. NodeSource's nodejs, which bundles npm) keeps them.
+command -v javac >/dev/null 2>&1 || PACKAGES="$PACKAGES default-jdk-headless"
+command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs"
+command -v npm >/dev/null 2>&1 || PACKAGES="$PACKAGES npm"
 
 missing=""
 for p in $PACKAGES; do
