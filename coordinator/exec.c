@@ -3176,9 +3176,14 @@ static int run_create_index(stmt_ctx *x, const sql_create_index *ci, exec_result
 	op.op_case = OMENDB__CATALOG_OP__OP_CREATE_INDEX;
 	op.create_index = &def;
 	Omendb__WriteResult wr = OMENDB__WRITE_RESULT__INIT;
+	/* catalog_op replaces the catalog snapshot r.t points into. */
+	uint32_t table_id = r.t->table_id;
+	const char *table_name = arena_strdup(a, r.t->name);
+	if (!table_name)
+		return error_oom(err);
 	if (catalog_op(x, &op, &wr, err))
 		return -1;
-	const Omendb__IndexDef *made = find_index(x->cat, r.t->table_id, (uint32_t)col);
+	const Omendb__IndexDef *made = find_index(x->cat, table_id, (uint32_t)col);
 	if (!made) {
 		eval_error(err, "40001", -1, "index \"%s\" changed while it was being created; retry", name);
 		return -1;
@@ -3188,8 +3193,8 @@ static int run_create_index(stmt_ctx *x, const sql_create_index *ci, exec_result
 	cmd.create_index = (Omendb__IndexDef *)made;
 	if (command_all_groups(x->s, x->cat, &cmd, err))
 		return -1;
-	log_info("building index %s on %s.%s (m %u, ef_construction %u)", name, r.t->name, ci->column, m, efc);
-	if (wait_index_built(x, r.t->table_id, (uint32_t)col, name, err))
+	log_info("building index %s on %s.%s (m %u, ef_construction %u)", name, table_name, ci->column, m, efc);
+	if (wait_index_built(x, table_id, (uint32_t)col, name, err))
 		return -1;
 	set_tag(out, "CREATE INDEX");
 	return 0;

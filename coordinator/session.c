@@ -732,6 +732,7 @@ typedef struct copy_state {
 	size_t n;
 	uint64_t count;
 	sql_copy_format format;
+	arena a; /* the rows of one batch; the statement's arena holds the COPY itself */
 } copy_state;
 
 static int copy_flush(copy_state *c, sql_error *err)
@@ -740,8 +741,8 @@ static int copy_flush(copy_state *c, sql_error *err)
 		return 0;
 	int rc = exec_copy_rows(c->cp, &c->es, c->rows, c->n, &c->count, err);
 	c->n = 0;
-	arena_reset(&c->s->a);
-	c->rows = arena_calloc(&c->s->a, SESSION_COPY_BATCH, sizeof *c->rows);
+	arena_reset(&c->a);
+	c->rows = arena_calloc(&c->a, SESSION_COPY_BATCH, sizeof *c->rows);
 	if (rc == 0 && !c->rows) {
 		eval_error(err, "53200", -1, "out of memory");
 		return -1;
@@ -753,7 +754,7 @@ static int copy_row(void *arg, const char *const *field, const size_t *len, size
 {
 	copy_state *c = arg;
 	const exec_column *cols = exec_copy_columns(c->cp);
-	value *row = arena_calloc(&c->s->a, ncols + 1, sizeof *row);
+	value *row = arena_calloc(&c->a, ncols + 1, sizeof *row);
 	if (!row) {
 		eval_error(err, "53200", -1, "out of memory");
 		return -1;
@@ -766,10 +767,10 @@ static int copy_row(void *arg, const char *const *field, const size_t *len, size
 			continue;
 		}
 		if (c->format == SQL_COPY_BINARY)
-			rc = value_from_binary(&c->s->a, cols[i].type, cols[i].typmod, (const uint8_t *)field[i], len[i],
+			rc = value_from_binary(&c->a, cols[i].type, cols[i].typmod, (const uint8_t *)field[i], len[i],
 					       &row[i], &ve);
 		else
-			rc = value_from_text(&c->s->a, cols[i].type, cols[i].typmod, field[i], len[i], &row[i], &ve);
+			rc = value_from_text(&c->a, cols[i].type, cols[i].typmod, field[i], len[i], &row[i], &ve);
 		if (rc) {
 			eval_error(err, ve.sqlstate, -1, "%s, column %s", ve.message, cols[i].name);
 			return -1;
@@ -789,14 +790,18 @@ static bool run_copy(session *s, const sql_copy *opts, exec_result *out, sql_err
 	copy_state c = {0};
 	c.s = s;
 	c.format = opts->format;
+	c.a.limit = s->cfg->statement_memory;
 	exec_init(s, &c.es);
+	c.es.a = &c.a;
 	if (exec_copy_begin(&c.es, opts, &c.cp, err)) {
+		arena_destroy(&c.a);
 		*failed = true;
 		return true;
 	}
 	copy_parser *p = NULL;
 	if (copy_parser_open(opts, exec_copy_ncols(c.cp), &p) != 0) {
 		exec_copy_end(c.cp);
+		arena_destroy(&c.a);
 		eval_error(err, "53200", -1, "out of memory");
 		*failed = true;
 		return true;
@@ -805,9 +810,10 @@ static bool run_copy(session *s, const sql_copy *opts, exec_result *out, sql_err
 	if (!flush(s)) {
 		copy_parser_close(p);
 		exec_copy_end(c.cp);
+		arena_destroy(&c.a);
 		return false;
 	}
-	c.rows = arena_calloc(&s->a, SESSION_COPY_BATCH, sizeof *c.rows);
+	c.rows = arena_calloc(&c.a, SESSION_COPY_BATCH, sizeof *c.rows);
 	bool ok = c.rows != NULL, alive = true;
 	if (!ok)
 		eval_error(err, "53200", -1, "out of memory");
@@ -849,6 +855,7 @@ static bool run_copy(session *s, const sql_copy *opts, exec_result *out, sql_err
 	}
 	copy_parser_close(p);
 	exec_copy_end(c.cp);
+	arena_destroy(&c.a);
 	if (!alive)
 		return false;
 	if (!ok) {
