@@ -35,7 +35,7 @@ static float c_strtof(const char *s, char **end)
 }
 
 /* pgvector's vector_isspace (the characters array_in treats as space). */
-static int is_space(char c)
+static bool is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
@@ -46,7 +46,7 @@ static int is_space(char c)
 int vector_parse_text(const char *s, size_t len, float *out, uint32_t cap, uint32_t *dim)
 {
 	*dim = 0;
-	if (memchr(s, 0, len))
+	if (len == SIZE_MAX || memchr(s, 0, len))
 		return OMEN_EFORMAT;
 	char *copy = malloc(len + 1);
 	if (!copy)
@@ -214,47 +214,99 @@ static bool reads_back(uint64_t m, int q, float f)
 	return true;
 }
 
+/* "%.*e" output: its digits as an integer and its decimal exponent. */
+static uint64_t sci_digits(const char *t, int *exp10)
+{
+	uint64_t m = 0;
+	const char *c = t;
+	for (; *c != 'e'; c++)
+		if (*c >= '0' && *c <= '9') /* skips the radix character, whatever the locale */
+			m = m * 10 + (uint64_t)(*c - '0');
+	*exp10 = atoi(c + 1);
+	return m;
+}
+
+/* The powers of ten a double holds exactly. */
+static const double pow10_exact[] = {1e0,  1e1,	 1e2,  1e3,  1e4,  1e5,	 1e6,  1e7,  1e8,  1e9,	 1e10, 1e11,
+				     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* Whether m * 10^q (m < 2^53) lies strictly inside f's rounding interval
+ * (lo, hi). With an exact power of ten the candidate is rounded to a double
+ * once, which keeps its order against the (double) midpoints; only when it
+ * rounds onto one, or the power is not exact, does the exact test decide. */
+static bool in_interval(uint64_t m, int q, float f, double lo, double hi)
+{
+	double c;
+	if (q >= 0 && q <= 22)
+		c = (double)m * pow10_exact[q];
+	else if (q < 0 && q >= -22)
+		c = (double)m / pow10_exact[-q];
+	else
+		return reads_back(m, q, f);
+	if (c != lo && c != hi)
+		return c > lo && c < hi;
+	return reads_back(m, q, f);
+}
+
+/* The valid p-digit decimal closest to f (p < 9), 0 when there is none.
+ * m9 is f correctly rounded to 9 digits with the first at 10^e, so f's
+ * p-digit floor and ceiling are its truncation t and t + 1 (only t when
+ * nothing was cut: t + 1 cannot then be nearer), and a valid p-digit
+ * decimal exists only if one of those is valid. */
+static uint64_t best_of_length(int p, uint64_t m9, int e, float f, double lo, double hi)
+{
+	uint64_t div = (uint64_t)pow10_exact[9 - p], t = m9 / div, rem = m9 % div;
+	int q = e - p + 1;
+	bool low = in_interval(t, q, f, lo, hi), high = rem != 0 && in_interval(t + 1, q, f, lo, hi);
+	if (low && high) {
+		if (2 * rem != div)
+			return 2 * rem < div ? t : t + 1;
+		/* m9 ends in 50...0: only f's exact expansion knows the nearer. */
+		char s[48];
+		int e2;
+		snprintf(s, sizeof s, "%.*e", p - 1, (double)f);
+		uint64_t m = sci_digits(s, &e2);
+		return e2 == e && m == t ? t : t + 1;
+	}
+	return low ? t : high ? t + 1 : 0;
+}
+
 /* The shortest decimal digits that read back as f (positive, finite, non
- * zero) and, among those, the closest to f: what Ryu computes. For each
- * length p, "%.*e" gives the correctly rounded p-digit decimal; when that
- * one misses the rounding interval (lopsided at powers of two) the only
- * other p-digit candidate that can hit it is a neighbour one unit away, and
- * at most one neighbour can (f lies between them). */
+ * zero) and, among those, the closest to f: what Ryu computes. Whether a
+ * p-digit decimal lies in the rounding interval only grows with p, and 9
+ * digits always do (FLT_DECIMAL_DIG), so the least p is a binary search.
+ * d gets the digits without trailing zeros, *exp10 the decimal exponent of
+ * the first. */
 static int shortest_digits(float f, char *d, int *exp10)
 {
-	for (int p = 1; p <= 9; p++) {
-		char t[48];
-		snprintf(t, sizeof t, "%.*e", p - 1, (double)f);
-		/* t is "D[.DDD]e±XX" */
-		uint64_t m = 0;
-		const char *c = t;
-		for (; *c != 'e'; c++)
-			if (*c >= '0' && *c <= '9')
-				m = m * 10 + (uint64_t)(*c - '0');
-		int q = atoi(c + 1) - (p - 1); /* the candidate is m * 10^q */
-		uint64_t found = 0;
-		if (reads_back(m, q, f))
-			found = m;
-		else if (reads_back(m + 1, q, f))
-			found = m + 1;
-		else if (m > 1 && reads_back(m - 1, q, f))
-			found = m - 1;
-		if (!found)
-			continue;
-		char buf[24];
-		int nd = snprintf(buf, sizeof buf, "%llu", (unsigned long long)found);
-		while (nd > 1 && buf[nd - 1] == '0') {
-			nd--;
-			q++;
+	char s[48];
+	int e;
+	snprintf(s, sizeof s, "%.8e", (double)f);
+	uint64_t best = sci_digits(s, &e);
+	uint64_t m9 = best;
+	double below = nextafterf(f, 0), above = nextafterf(f, INFINITY);
+	double lo = (below + f) / 2, hi = isinf(above) ? f + (f - below) / 2 : (f + above) / 2;
+	int low = 1, high = 9;
+	while (low < high) {
+		int mid = (low + high) / 2;
+		uint64_t m = best_of_length(mid, m9, e, f, lo, hi);
+		if (m) {
+			high = mid;
+			best = m;
+		} else {
+			low = mid + 1;
 		}
-		memcpy(d, buf, (size_t)nd);
-		*exp10 = q + nd - 1;
-		return nd;
 	}
-	/* Not reached: 9 significant digits always read back (FLT_DECIMAL_DIG). */
-	d[0] = '0';
-	*exp10 = 0;
-	return 1;
+	int q = e - high + 1;
+	char buf[24];
+	int nd = snprintf(buf, sizeof buf, "%llu", (unsigned long long)best);
+	while (nd > 1 && buf[nd - 1] == '0') {
+		nd--;
+		q++;
+	}
+	memcpy(d, buf, (size_t)nd);
+	*exp10 = q + nd - 1;
+	return nd;
 }
 
 size_t vector_format_float(float f, char *buf)

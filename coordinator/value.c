@@ -432,46 +432,98 @@ static bool reads_back(uint64_t m, int q, double x)
 	return true;
 }
 
+/* "%.*e" output: its digits as an integer and its decimal exponent. */
+static uint64_t sci_digits(const char *t, int *exp10)
+{
+	uint64_t m = 0;
+	const char *c = t;
+	for (; *c != 'e'; c++)
+		if (is_digit(*c)) /* skips the radix character, whatever the locale */
+			m = m * 10 + (uint64_t)(*c - '0');
+	*exp10 = atoi(c + 1);
+	return m;
+}
+
+/* The powers of ten a long double holds exactly (5^27 < 2^64). */
+static const long double pow10_exact[] = {
+    1e0L,  1e1L,  1e2L,	 1e3L,	1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,  1e10L, 1e11L, 1e12L, 1e13L,
+    1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
+
+/* Whether m * 10^q (m < 10^18) lies strictly inside x's rounding interval
+ * (lo, hi): rounded once to a long double it keeps its order against the
+ * (long double) midpoints; on one of them, or without an exact power of
+ * ten, the exact test decides. */
+static bool in_interval(uint64_t m, int q, double x, long double lo, long double hi)
+{
+	long double c;
+	if (q >= 0 && q <= 27)
+		c = (long double)m * pow10_exact[q];
+	else if (q < 0 && q >= -27)
+		c = (long double)m / pow10_exact[-q];
+	else
+		return reads_back(m, q, x);
+	if (c != lo && c != hi)
+		return c > lo && c < hi;
+	return reads_back(m, q, x);
+}
+
+/* The valid p-digit decimal closest to x (p < 17), 0 when there is none;
+ * m17 is x correctly rounded to 17 digits with the first at 10^e (see the
+ * float version in common/vector.c). */
+static uint64_t best_of_length(int p, uint64_t m17, int e, double x, long double lo, long double hi)
+{
+	uint64_t div = (uint64_t)pow10_exact[17 - p], t = m17 / div, rem = m17 % div;
+	int q = e - p + 1;
+	bool low = in_interval(t, q, x, lo, hi), high = rem != 0 && in_interval(t + 1, q, x, lo, hi);
+	if (low && high) {
+		if (2 * rem != div)
+			return 2 * rem < div ? t : t + 1;
+		char s[48];
+		int e2;
+		snprintf(s, sizeof s, "%.*e", p - 1, x);
+		uint64_t m = sci_digits(s, &e2);
+		return e2 == e && m == t ? t : t + 1;
+	}
+	return low ? t : high ? t + 1 : 0;
+}
+
 /* Ryu's shortest digits for x (positive, finite): the fewest significant
- * digits that read back, the closest to x among those. "%.*e" gives the
- * correctly rounded p-digit decimal; when it misses the (open, lopsided at
- * powers of two) rounding interval only a neighbour one unit away can hit
- * it. d gets the digits without trailing zeros, *exp10 the decimal
- * exponent of the first. */
+ * digits that read back, the closest to x among those, found by a binary
+ * search on the length (17 digits always read back, DBL_DECIMAL_DIG). d
+ * gets the digits without trailing zeros, *exp10 the decimal exponent of
+ * the first. */
 static int shortest_digits(double x, char *d, int *exp10)
 {
-	for (int p = 1; p <= 17; p++) {
-		char t[48];
-		snprintf(t, sizeof t, "%.*e", p - 1, x);
-		uint64_t m = 0;
-		const char *c = t;
-		for (; *c != 'e'; c++)
-			if (is_digit(*c))
-				m = m * 10 + (uint64_t)(*c - '0');
-		int q = atoi(c + 1) - (p - 1);
-		uint64_t found = 0;
-		if (reads_back(m, q, x))
-			found = m;
-		else if (reads_back(m + 1, q, x))
-			found = m + 1;
-		else if (m > 1 && reads_back(m - 1, q, x))
-			found = m - 1;
-		if (!found)
-			continue;
-		char buf[24];
-		int nd = snprintf(buf, sizeof buf, "%llu", (unsigned long long)found);
-		while (nd > 1 && buf[nd - 1] == '0') {
-			nd--;
-			q++;
+	char s[48];
+	int e;
+	snprintf(s, sizeof s, "%.16e", x);
+	uint64_t best = sci_digits(s, &e);
+	uint64_t m17 = best;
+	double below = nextafter(x, 0), above = nextafter(x, INFINITY);
+	long double lo = ((long double)below + x) / 2;
+	long double hi =
+	    isinf(above) ? (long double)x + ((long double)x - below) / 2 : ((long double)x + above) / 2;
+	int low = 1, high = 17;
+	while (low < high) {
+		int mid = (low + high) / 2;
+		uint64_t m = best_of_length(mid, m17, e, x, lo, hi);
+		if (m) {
+			high = mid;
+			best = m;
+		} else {
+			low = mid + 1;
 		}
-		memcpy(d, buf, (size_t)nd);
-		*exp10 = q + nd - 1;
-		return nd;
 	}
-	/* Not reached: 17 significant digits always read back. */
-	d[0] = '0';
-	*exp10 = 0;
-	return 1;
+	int q = e - high + 1;
+	char buf[24];
+	int nd = snprintf(buf, sizeof buf, "%llu", (unsigned long long)best);
+	while (nd > 1 && buf[nd - 1] == '0') {
+		nd--;
+		q++;
+	}
+	memcpy(d, buf, (size_t)nd);
+	*exp10 = q + nd - 1;
+	return nd;
 }
 
 /* Digits d[0..nd) with the first at 10^e, as fixed-point (e.g. 0.0012,
