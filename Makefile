@@ -29,10 +29,15 @@ tsan: deps
 	cmake --build build-tsan -j$(JOBS) --target test_hnsw_concurrent
 	ctest --test-dir build-tsan --output-on-failure -L concurrency
 
+# A whole cluster on this machine (catalog group, 2 data groups of 3 replicas,
+# one coordinator on 127.0.0.1:5433) until ^C. Data and logs go to RUN_DIR;
+# running it again with the same RUN_DIR restarts the same cluster with its
+# data. RUN_ARGS adds options (deploy/local/README.md), e.g.
+# make run RUN_ARGS="--port 6543 --groups 4".
+RUN_DIR ?= omendb-data
+RUN_ARGS ?=
 run: build
-	@echo "make run: the local cluster (coordinator + shard groups) is not built yet;"
-	@echo "see README.md 'Status'. What exists today: the engine library and bench/engine."
-	@exit 1
+	./$(BUILD)/deploy/local/omendb-local --dir $(RUN_DIR) $(RUN_ARGS)
 
 format:
 	clang-format -i common/*.c common/*.h tests/*.c bench/*.c bench/*.h

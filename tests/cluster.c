@@ -52,8 +52,9 @@ struct cluster {
 	cluster_options opts; /* log_level points at log_level below */
 	char log_level[LOG_LEVEL_SIZE];
 	char *bin;
-	char *dir;   /* NULL until mkdtemp succeeded */
-	pid_t owner; /* the process that started it: a fork of the test is not */
+	char *dir;    /* NULL until mkdtemp succeeded or the given one was copied */
+	bool own_dir; /* a temporary directory, removed by cluster_destroy */
+	pid_t owner;  /* the process that started it: a fork of the test is not */
 	unsigned n;
 	struct replica r[CLUSTER_MAX_REPLICAS];
 	cluster *next; /* in live_clusters */
@@ -76,6 +77,7 @@ static const int fatal_signals[] = {SIGINT, SIGTERM, SIGABRT};
 #define FATAL_SIGNALS (sizeof fatal_signals / sizeof fatal_signals[0])
 static struct sigaction old_actions[FATAL_SIGNALS];
 static bool handler_installed[FATAL_SIGNALS];
+static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
 
 /* Ports handed out by this process, so that none is handed out twice. */
 static pthread_mutex_t ports_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -118,7 +120,7 @@ static void pid_forget(pid_t pid)
 	}
 }
 
-/* Async-signal-safe. A replica leads its own process group (see exec_replica),
+/* Async-signal-safe. A replica leads its own process group (see exec_child),
  * so killing the group also takes anything it started. */
 static void kill_live_pids(void)
 {
@@ -184,7 +186,7 @@ static void install_handlers(void)
  * stay open until all count ports are chosen, so one call cannot see a port
  * twice; ports_used keeps later calls from reusing one whose replica is
  * down (killed, awaiting restart). */
-static int pick_ports(unsigned count, unsigned short *ports)
+int cluster_pick_ports(unsigned count, unsigned short *ports)
 {
 	enum { MAX_TRIES = 128 };
 	int fds[MAX_TRIES];
@@ -222,6 +224,15 @@ static int pick_ports(unsigned count, unsigned short *ports)
 	for (unsigned k = 0; k < nfds; k++)
 		close(fds[k]);
 	return rc;
+}
+
+/* Ports the caller chose: never handed out by cluster_pick_ports. */
+static void mark_ports_used(unsigned count, const unsigned short *ports)
+{
+	pthread_mutex_lock(&ports_lock);
+	for (unsigned k = 0; k < count; k++)
+		ports_used[ports[k] / 64] |= 1ull << (ports[k] % 64);
+	pthread_mutex_unlock(&ports_lock);
 }
 
 /* Builds an argv with a sticky failure flag, checked once at the end. */
@@ -300,15 +311,20 @@ static int init_replica(cluster *c, unsigned i, unsigned short raft_port, unsign
 	struct replica *r = &c->r[i];
 	snprintf(r->raft_address, sizeof r->raft_address, "127.0.0.1:%u", (unsigned)raft_port);
 	snprintf(r->rpc_address, sizeof r->rpc_address, "127.0.0.1:%u", (unsigned)rpc_port);
-	if (asprintf(&r->data_dir, "%s/r%u", c->dir, i) < 0) {
+	int len = c->own_dir ? asprintf(&r->data_dir, "%s/r%u", c->dir, i)
+			     : asprintf(&r->data_dir, "%s/g%ur%u", c->dir, c->opts.group, i + 1);
+	if (len < 0) {
 		r->data_dir = NULL;
 		return OMEN_ENOMEM;
 	}
-	if (asprintf(&r->log_path, "%s/r%u.log", c->dir, i) < 0) {
+	len = c->own_dir ? asprintf(&r->log_path, "%s/r%u.log", c->dir, i)
+			 : asprintf(&r->log_path, "%s/logs/g%ur%u.log", c->dir, c->opts.group, i + 1);
+	if (len < 0) {
 		r->log_path = NULL;
 		return OMEN_ENOMEM;
 	}
-	if (mkdir(r->data_dir, 0700) != 0) {
+	/* A caller's directory may hold the data of an earlier run: reuse it. */
+	if (mkdir(r->data_dir, 0700) != 0 && (c->own_dir || errno != EEXIST)) {
 		fprintf(stderr, "cluster: mkdir %s: %s\n", r->data_dir, strerror(errno));
 		return OMEN_EIO;
 	}
@@ -329,13 +345,16 @@ static void free_replica(struct replica *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* The child's side of spawn: only async-signal-safe calls until execv. */
-static _Noreturn void exec_replica(char *const argv[], int log_fd, int null_fd, pid_t parent)
+/* The child's side of spawn_child: only async-signal-safe calls until
+ * execve. log_fd < 0 keeps the caller's stdio and process group. */
+static _Noreturn void exec_child(const char *path, char *const argv[], char *const envp[], int log_fd,
+				 int null_fd, pid_t parent)
 {
 	/* Its own process group: a ^C in the terminal reaches the test, whose
 	 * handler kills the replicas, and a kill of the group takes everything
 	 * the replica started. */
-	setpgid(0, 0);
+	if (log_fd >= 0)
+		setpgid(0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
 		_exit(127);
 	struct sigaction dfl;
@@ -347,50 +366,71 @@ static _Noreturn void exec_replica(char *const argv[], int log_fd, int null_fd, 
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (dup2(null_fd, STDIN_FILENO) < 0 || dup2(log_fd, STDOUT_FILENO) < 0 ||
-	    dup2(log_fd, STDERR_FILENO) < 0)
+	if (log_fd >= 0 && (dup2(null_fd, STDIN_FILENO) < 0 || dup2(log_fd, STDOUT_FILENO) < 0 ||
+			    dup2(log_fd, STDERR_FILENO) < 0))
 		_exit(127);
-	/* Whatever the test holds open (sockets, files) is none of the replica's. */
+	/* Whatever the test holds open (sockets, files) is none of the child's. */
 	close_range(3, ~0u, 0);
-	execv(argv[0], argv);
-	static const char msg[] = "cluster: execv failed: ";
+	execve(path, argv, envp);
+	static const char msg[] = "cluster: execve failed: ";
 	ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
-	w = write(STDERR_FILENO, argv[0], strlen(argv[0]));
+	w = write(STDERR_FILENO, path, strlen(path));
 	w = write(STDERR_FILENO, "\n", 1);
 	(void)w;
 	_exit(127);
 }
 
-static int spawn(cluster *c, unsigned i)
+/* Forks and execs path with argv and envp; with a log_path, as described
+ * for cluster_process_start, and banner marks in the log where this run
+ * starts (restarts append to it). */
+static int spawn_child(const char *path, char *const argv[], char *const envp[], const char *log_path,
+		       const char *banner, pid_t *out)
 {
-	struct replica *r = &c->r[i];
-	int log_fd = open(r->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (log_fd < 0) {
-		fprintf(stderr, "cluster: open %s: %s\n", r->log_path, strerror(errno));
-		return OMEN_EIO;
+	int log_fd = -1, null_fd = -1;
+	if (log_path) {
+		log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (log_fd < 0) {
+			fprintf(stderr, "cluster: open %s: %s\n", log_path, strerror(errno));
+			return OMEN_EIO;
+		}
+		null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (null_fd < 0) {
+			close(log_fd);
+			return OMEN_EIO;
+		}
+		dprintf(log_fd, "==== cluster: starting %s ====\n", banner);
 	}
-	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (null_fd < 0) {
-		close(log_fd);
-		return OMEN_EIO;
-	}
-	/* Marks where each run starts in a log that restarts append to. */
-	dprintf(log_fd, "==== cluster: starting replica %u (raft id %u) ====\n", i, i + 1);
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid == 0)
-		exec_replica(r->argv, log_fd, null_fd, parent);
+		exec_child(path, argv, envp, log_fd, null_fd, parent);
 	int fork_errno = errno;
-	close(null_fd);
-	close(log_fd);
+	if (log_path) {
+		close(null_fd);
+		close(log_fd);
+	}
 	if (pid < 0) {
 		fprintf(stderr, "cluster: fork: %s\n", strerror(fork_errno));
 		return OMEN_EIO;
 	}
 	/* Also from this side, so the group exists before we may signal it (it
 	 * fails harmlessly once the child has exec'd). */
-	setpgid(pid, pid);
+	if (log_path)
+		setpgid(pid, pid);
 	pid_register(pid);
+	*out = pid;
+	return OMEN_OK;
+}
+
+static int spawn(cluster *c, unsigned i)
+{
+	struct replica *r = &c->r[i];
+	char banner[64];
+	snprintf(banner, sizeof banner, "replica %u (raft id %u)", i, i + 1);
+	pid_t pid;
+	int rc = spawn_child(r->argv[0], r->argv, environ, r->log_path, banner, &pid);
+	if (rc != OMEN_OK)
+		return rc;
 	r->pid = pid;
 	r->paused = false;
 	return OMEN_OK;
@@ -460,7 +500,7 @@ void cluster_destroy(cluster *c)
 			kill_and_reap(&c->r[i]);
 		free_replica(&c->r[i]);
 	}
-	if (c->dir) {
+	if (c->dir && c->own_dir) {
 		const char *keep = getenv("OMEN_KEEP_TMP");
 		if (keep && *keep)
 			fprintf(stderr, "cluster: kept %s\n", c->dir);
@@ -472,15 +512,53 @@ void cluster_destroy(cluster *c)
 	free(c);
 }
 
+static int make_temp_dir(cluster *c)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir;
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	if (asprintf(&dir, "%s/omendb-cluster-XXXXXX", tmp) < 0)
+		return OMEN_ENOMEM;
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "cluster: mkdtemp %s: %s\n", dir, strerror(errno));
+		free(dir);
+		return OMEN_EIO;
+	}
+	c->dir = dir;
+	c->own_dir = true;
+	return OMEN_OK;
+}
+
+/* The caller's directory, which must exist; its logs/ is created. */
+static int use_dir(cluster *c, const char *dir)
+{
+	c->dir = strdup(dir);
+	char *logs;
+	if (!c->dir || asprintf(&logs, "%s/logs", dir) < 0)
+		return OMEN_ENOMEM;
+	int rc = OMEN_OK;
+	if (mkdir(logs, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "cluster: mkdir %s: %s\n", logs, strerror(errno));
+		rc = OMEN_EIO;
+	}
+	free(logs);
+	return rc;
+}
+
 int cluster_start(const cluster_options *o, cluster **out)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	if (!o || o->replicas < 1 || o->replicas > CLUSTER_MAX_REPLICAS)
 		return OMEN_EINVAL;
+	for (unsigned k = 0; o->ports && k < 2 * o->replicas; k++)
+		if (o->ports[k] == 0)
+			return OMEN_EINVAL;
 	const char *level = o->log_level ? o->log_level : "info";
 	if (strlen(level) >= LOG_LEVEL_SIZE)
 		return OMEN_EINVAL;
-	const char *bin = getenv("OMEN_SHARD_BIN");
+	const char *bin = o->bin;
+	if (!bin)
+		bin = getenv("OMEN_SHARD_BIN");
 	if (!bin || !*bin)
 		bin = OMEN_SHARD_BIN;
 	if (access(bin, X_OK) != 0) {
@@ -488,7 +566,7 @@ int cluster_start(const cluster_options *o, cluster **out)
 			strerror(errno));
 		return OMEN_EINVAL;
 	}
-	pthread_once(&once, install_handlers);
+	pthread_once(&handlers_once, install_handlers);
 
 	cluster *c = calloc(1, sizeof *c);
 	if (!c)
@@ -497,6 +575,9 @@ int cluster_start(const cluster_options *o, cluster **out)
 	c->opts = *o;
 	snprintf(c->log_level, sizeof c->log_level, "%s", level);
 	c->opts.log_level = c->log_level;
+	c->opts.bin = NULL; /* these three are used here only */
+	c->opts.dir = NULL;
+	c->opts.ports = NULL;
 	pthread_mutex_lock(&live_lock);
 	c->next = live_clusters;
 	live_clusters = c;
@@ -504,24 +585,21 @@ int cluster_start(const cluster_options *o, cluster **out)
 
 	int rc = OMEN_ENOMEM;
 	c->bin = strdup(bin);
-	const char *tmp = getenv("TMPDIR");
-	char *dir;
-	if (!tmp || !*tmp)
-		tmp = "/tmp";
-	if (!c->bin || asprintf(&dir, "%s/omendb-cluster-XXXXXX", tmp) < 0)
+	if (!c->bin)
 		goto err;
-	if (!mkdtemp(dir)) {
-		fprintf(stderr, "cluster: mkdtemp %s: %s\n", dir, strerror(errno));
-		free(dir);
-		rc = OMEN_EIO;
-		goto err;
-	}
-	c->dir = dir;
-
-	unsigned short ports[2 * CLUSTER_MAX_REPLICAS];
-	rc = pick_ports(2 * o->replicas, ports);
+	rc = o->dir ? use_dir(c, o->dir) : make_temp_dir(c);
 	if (rc != OMEN_OK)
 		goto err;
+
+	unsigned short ports[2 * CLUSTER_MAX_REPLICAS];
+	if (o->ports) {
+		memcpy(ports, o->ports, 2 * o->replicas * sizeof ports[0]);
+		mark_ports_used(2 * o->replicas, ports);
+	} else {
+		rc = cluster_pick_ports(2 * o->replicas, ports);
+		if (rc != OMEN_OK)
+			goto err;
+	}
 	c->n = o->replicas;
 	for (unsigned i = 0; i < c->n; i++) {
 		rc = init_replica(c, i, ports[2 * i], ports[2 * i + 1]);
@@ -556,7 +634,7 @@ int cluster_add(cluster *c, unsigned *index)
 		return OMEN_EFULL;
 	unsigned i = c->n;
 	unsigned short ports[2];
-	int rc = pick_ports(2, ports);
+	int rc = cluster_pick_ports(2, ports);
 	if (rc == OMEN_OK)
 		rc = init_replica(c, i, ports[0], ports[1]);
 	if (rc == OMEN_OK)
@@ -864,16 +942,17 @@ const char *cluster_log_path(const cluster *c, unsigned i)
 	return i < c->n ? c->r[i].log_path : NULL;
 }
 
-/* The last DUMP_LINES lines within the last DUMP_BYTES of the log. */
-static void dump_tail(const cluster *c, unsigned i, char *buf)
+pid_t cluster_pid(const cluster *c, unsigned i)
 {
-	const struct replica *r = &c->r[i];
-	const char *state = r->pid == 0 ? "not running" : r->paused ? "paused" : "running";
-	fprintf(stderr, "==== replica %u (raft id %u, %s) %s: last %d lines ====\n", i, i + 1, state,
-		r->log_path, DUMP_LINES);
-	FILE *f = fopen(r->log_path, "r");
+	return i < c->n ? c->r[i].pid : 0;
+}
+
+/* The last `lines` lines within the last DUMP_BYTES of the file. */
+static void print_tail(const char *path, unsigned lines, char *buf)
+{
+	FILE *f = fopen(path, "r");
 	if (!f) {
-		fprintf(stderr, "(cannot open: %s)\n", strerror(errno));
+		fprintf(stderr, "(cannot open %s: %s)\n", path, strerror(errno));
 		return;
 	}
 	long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
@@ -882,12 +961,22 @@ static void dump_tail(const cluster *c, unsigned i, char *buf)
 	fclose(f);
 	size_t end = n > 0 && buf[n - 1] == '\n' ? n - 1 : n;
 	size_t start = end;
-	unsigned lines = 0;
-	while (start > 0 && !(buf[start - 1] == '\n' && ++lines == DUMP_LINES))
+	unsigned seen = 0;
+	while (start > 0 && !(buf[start - 1] == '\n' && ++seen == lines))
 		start--;
 	fwrite(buf + start, 1, n - start, stderr);
 	if (n > start && buf[n - 1] != '\n')
 		fputc('\n', stderr);
+}
+
+void cluster_log_tail(const char *path, unsigned lines)
+{
+	char *buf = malloc(DUMP_BYTES);
+	if (!buf)
+		return;
+	print_tail(path, lines, buf);
+	free(buf);
+	fflush(stderr);
 }
 
 void cluster_dump_logs(const cluster *c)
@@ -895,8 +984,226 @@ void cluster_dump_logs(const cluster *c)
 	char *buf = malloc(DUMP_BYTES);
 	if (!buf)
 		return;
-	for (unsigned i = 0; i < c->n; i++)
-		dump_tail(c, i, buf);
+	for (unsigned i = 0; i < c->n; i++) {
+		const struct replica *r = &c->r[i];
+		const char *state = r->pid == 0 ? "not running" : r->paused ? "paused" : "running";
+		fprintf(stderr, "==== replica %u (raft id %u, %s) %s: last %d lines ====\n", i, i + 1, state,
+			r->log_path, DUMP_LINES);
+		print_tail(r->log_path, DUMP_LINES, buf);
+	}
 	free(buf);
 	fflush(stderr);
+}
+
+void cluster_terminate_all(cluster *c)
+{
+	for (unsigned i = 0; i < c->n; i++) {
+		struct replica *r = &c->r[i];
+		if (!cluster_running(c, i))
+			continue;
+		kill(r->pid, SIGTERM);
+		if (r->paused)
+			kill(-r->pid, SIGCONT);
+		r->paused = false;
+	}
+}
+
+int cluster_reap_all(cluster *c, int timeout_ms)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	for (;;) {
+		bool left = false;
+		for (unsigned i = 0; i < c->n; i++) {
+			struct replica *r = &c->r[i];
+			if (r->pid == 0)
+				continue;
+			pid_t w = waitpid(r->pid, NULL, WNOHANG);
+			if (w == r->pid || (w < 0 && errno != EINTR))
+				forget_process(r);
+			else
+				left = true;
+		}
+		if (!left)
+			return OMEN_OK;
+		if (now_ms() >= deadline)
+			break;
+		sleep_ms(POLL_MS);
+	}
+	for (unsigned i = 0; i < c->n; i++) {
+		struct replica *r = &c->r[i];
+		if (r->pid == 0)
+			continue;
+		fprintf(stderr, "cluster: replica %u (pid %d) did not exit within %d ms; killing it\n", i,
+			(int)r->pid, timeout_ms);
+		kill_and_reap(r);
+	}
+	return OMEN_ETIMEDOUT;
+}
+
+struct cluster_process {
+	pid_t pid; /* 0 once reaped */
+	bool own_group;
+	int exit_code; /* once reaped */
+	char *log_path;
+};
+
+/* The file execve should run for name: name itself if it has a slash, else
+ * the first executable regular file called name in a directory of PATH (an
+ * empty entry is the current directory, as for a shell). */
+static int find_program(const char *name, char **out)
+{
+	if (strchr(name, '/')) {
+		if (access(name, X_OK) != 0)
+			return OMEN_ENOTFOUND;
+		*out = strdup(name);
+		return *out ? OMEN_OK : OMEN_ENOMEM;
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path;; p++) {
+		const char *colon = strchr(p, ':');
+		int dirlen = (int)(colon ? (size_t)(colon - p) : strlen(p));
+		char *file;
+		if (asprintf(&file, "%.*s%s%s", dirlen, p, dirlen ? "/" : "", name) < 0)
+			return OMEN_ENOMEM;
+		struct stat st;
+		if (stat(file, &st) == 0 && S_ISREG(st.st_mode) && access(file, X_OK) == 0) {
+			*out = file;
+			return OMEN_OK;
+		}
+		free(file);
+		if (!colon)
+			return OMEN_ENOTFOUND;
+		p = colon;
+	}
+}
+
+/* environ with env's entries replacing those of the same name; the array
+ * is malloc'd, the strings are environ's and env's. */
+static char **merge_environment(char *const env[])
+{
+	size_t n = 0, extra = 0;
+	while (environ && environ[n])
+		n++;
+	while (env && env[extra])
+		extra++;
+	char **out = malloc((n + extra + 1) * sizeof *out);
+	if (!out)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t name_len = strcspn(environ[i], "=");
+		bool replaced = false;
+		for (size_t j = 0; j < extra && !replaced; j++)
+			replaced = strncmp(env[j], environ[i], name_len) == 0 && env[j][name_len] == '=';
+		if (!replaced)
+			out[k++] = environ[i];
+	}
+	for (size_t j = 0; j < extra; j++)
+		out[k++] = env[j];
+	out[k] = NULL;
+	return out;
+}
+
+int cluster_process_start(char *const argv[], char *const env[], const char *log_path, cluster_process **out)
+{
+	if (!argv || !argv[0] || !argv[0][0])
+		return OMEN_EINVAL;
+	cluster_process *p = calloc(1, sizeof *p);
+	if (!p)
+		return OMEN_ENOMEM;
+	char *path = NULL;
+	char **envp = NULL;
+	int rc = find_program(argv[0], &path);
+	if (rc != OMEN_OK)
+		goto err;
+	rc = OMEN_ENOMEM;
+	envp = merge_environment(env);
+	if (!envp || (log_path && !(p->log_path = strdup(log_path))))
+		goto err;
+	pthread_once(&handlers_once, install_handlers);
+	p->own_group = log_path != NULL;
+	rc = spawn_child(path, argv, envp, log_path, argv[0], &p->pid);
+	if (rc != OMEN_OK)
+		goto err;
+	free(envp);
+	free(path);
+	*out = p;
+	return OMEN_OK;
+err:
+	free(envp);
+	free(path);
+	free(p->log_path);
+	free(p);
+	return rc;
+}
+
+bool cluster_process_running(cluster_process *p, int *exit_code)
+{
+	if (p->pid != 0) {
+		int status;
+		pid_t w = waitpid(p->pid, &status, WNOHANG);
+		if (w == 0 || (w < 0 && errno == EINTR))
+			return true;
+		p->exit_code = w == p->pid ? decode_exit(status) : -1;
+		pid_forget(p->pid);
+		p->pid = 0;
+	}
+	if (exit_code)
+		*exit_code = p->exit_code;
+	return false;
+}
+
+int cluster_process_signal(cluster_process *p, int sig)
+{
+	if (!cluster_process_running(p, NULL))
+		return OMEN_EINVAL;
+	if (p->own_group)
+		kill(-p->pid, sig);
+	return kill(p->pid, sig) == 0 ? OMEN_OK : OMEN_EIO;
+}
+
+int cluster_process_reap(cluster_process *p, int timeout_ms, int *exit_code)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	while (cluster_process_running(p, exit_code)) {
+		if (now_ms() >= deadline) {
+			if (p->own_group)
+				kill(-p->pid, SIGKILL);
+			kill(p->pid, SIGKILL);
+			int status;
+			pid_t w;
+			while ((w = waitpid(p->pid, &status, 0)) < 0 && errno == EINTR)
+				;
+			p->exit_code = w == p->pid ? decode_exit(status) : -1;
+			pid_forget(p->pid);
+			p->pid = 0;
+			if (exit_code)
+				*exit_code = p->exit_code;
+			return OMEN_ETIMEDOUT;
+		}
+		sleep_ms(POLL_MS);
+	}
+	return OMEN_OK;
+}
+
+pid_t cluster_process_pid(const cluster_process *p)
+{
+	return p->pid;
+}
+
+const char *cluster_process_log_path(const cluster_process *p)
+{
+	return p->log_path;
+}
+
+void cluster_process_destroy(cluster_process *p)
+{
+	if (!p)
+		return;
+	if (cluster_process_running(p, NULL))
+		cluster_process_reap(p, 0, NULL);
+	free(p->log_path);
+	free(p);
 }
