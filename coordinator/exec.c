@@ -612,6 +612,8 @@ static void ctx_eval_init(stmt_ctx *x, pg_oid *param_types, size_t nparams, cons
 	x->pc.a = x->s->a;
 	x->pc.cat = x->cat;
 	x->pc.session = x->s;
+	x->pc.fanout = router_fanout;
+	x->pc.router = x->s->shared->r;
 }
 
 static int ctx_open(stmt_ctx *x, exec_session *s, sql_error *err)

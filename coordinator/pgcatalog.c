@@ -14,14 +14,16 @@
  * pg_am.dat ...). OmenDB's own objects get stable oids derived from the
  * catalog, so that an oid a driver cached stays valid for the life of the
  * table: relation oid = PGC_REL_BASE + PGC_REL_STRIDE * table_id, plus
- * PGC_PKEY for the primary key's index, PGC_PKEY_CON for its constraint and
+ * PGC_PKEY for the primary key's index, PGC_PKEY_CON for its constraint,
  * PGC_INDEX + column for an index on that column (at most one per column,
- * as the catalog keys indexes by table and column). Table ids past
- * (2^32 - PGC_REL_BASE) / PGC_REL_STRIDE would wrap; the catalog hands them
- * out one by one from 1. pgvector's type oids are value.h's. */
+ * as the catalog keys indexes by table and column) and PGC_ATTRDEF +
+ * column for a column's default. Columns are fewer than PostgreSQL's 1600.
+ * Table ids past (2^32 - PGC_REL_BASE) / PGC_REL_STRIDE would wrap; the
+ * catalog hands them out one by one from 1. pgvector's type oids are
+ * value.h's. */
 #define PGC_REL_BASE 32768u
-#define PGC_REL_STRIDE 2048u /* > PostgreSQL's 1600 columns + the offsets below */
-enum { PGC_TABLE = 0, PGC_PKEY = 1, PGC_PKEY_CON = 2, PGC_INDEX = 3 };
+#define PGC_REL_STRIDE 4096u
+enum { PGC_TABLE = 0, PGC_PKEY = 1, PGC_PKEY_CON = 2, PGC_INDEX = 3, PGC_ATTRDEF = PGC_INDEX + 1600 };
 
 enum {
 	NS_PG_CATALOG = 11,
@@ -45,7 +47,7 @@ enum {
 };
 
 #define PGC_MAX_DEPTH 32    /* nested subqueries */
-#define PGC_MAX_ROWS 200000 /* rows a join may produce before the query is refused */
+#define PGC_MAX_ROWS 100000 /* rows a join may produce before the query is refused */
 
 /* --- relations --- */
 
@@ -286,8 +288,11 @@ static bool oid_lookup(const Omendb__Catalog *cat, int64_t oid, const Omendb__Ta
 		return true;
 	if (*part == PGC_PKEY || *part == PGC_PKEY_CON)
 		return (*t)->n_primary_key > 0;
+	if (*part >= PGC_ATTRDEF)
+		return false;
 	for (size_t i = 0; i < cat->n_indexes; i++)
-		if (cat->indexes[i]->table_id == (*t)->table_id && cat->indexes[i]->column == *part - PGC_INDEX) {
+		if (cat->indexes[i]->table_id == (*t)->table_id &&
+		    cat->indexes[i]->column == *part - PGC_INDEX) {
 			*index = cat->indexes[i];
 			return (*index)->column < (*t)->n_columns;
 		}
@@ -346,21 +351,156 @@ static bool is_text_type(pg_oid t)
 /* PostgreSQL's reserved, column-name and type/function-name keywords
  * (kwlist.h): quote_ident quotes them. */
 static const char *const keywords[] = {
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization", "between",
-    "bigint", "binary", "bit", "boolean", "both", "case", "cast", "char", "character", "check", "coalesce",
-    "collate", "collation", "column", "concurrently", "constraint", "create", "cross", "current_catalog",
-    "current_date", "current_role", "current_schema", "current_time", "current_timestamp", "current_user", "dec",
-    "decimal", "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "exists", "extract",
-    "false", "fetch", "float", "for", "foreign", "freeze", "from", "full", "grant", "greatest", "group",
-    "grouping", "having", "ilike", "in", "initially", "inner", "inout", "int", "integer", "intersect",
-    "interval", "into", "is", "isnull", "join", "lateral", "leading", "least", "left", "like", "limit",
-    "localtime", "localtimestamp", "national", "natural", "nchar", "none", "normalize", "not", "notnull", "null",
-    "nullif", "numeric", "offset", "on", "only", "or", "order", "out", "outer", "overlaps", "overlay", "placing",
-    "position", "precision", "primary", "real", "references", "returning", "right", "row", "select",
-    "session_user", "setof", "similar", "smallint", "some", "substring", "symmetric", "table", "tablesample",
-    "then", "time", "timestamp", "to", "trailing", "treat", "trim", "true", "union", "unique", "user", "using",
-    "values", "varchar", "variadic", "verbose", "when", "where", "window", "with", "xmlattributes", "xmlconcat",
-    "xmlelement", "xmlexists", "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot", "xmlserialize",
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "bigint",
+    "binary",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "greatest",
+    "group",
+    "grouping",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "least",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "national",
+    "natural",
+    "nchar",
+    "none",
+    "normalize",
+    "not",
+    "notnull",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "outer",
+    "overlaps",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "right",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "similar",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "table",
+    "tablesample",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+    "xmlattributes",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlnamespaces",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
     "xmltable",
 };
 
@@ -457,7 +597,8 @@ static const char *indexdef(pgcatalog_ctx *ctx, int64_t oid, int64_t col, bool *
 		if (!name || !cols)
 			return NULL;
 		const char *qn = quote_ident(a, name), *qt = quote_ident(a, t->name);
-		return qn && qt ? arena_printf(a, "CREATE UNIQUE INDEX %s ON public.%s USING btree (%s)", qn, qt, cols)
+		return qn && qt ? arena_printf(a, "CREATE UNIQUE INDEX %s ON public.%s USING btree (%s)", qn,
+					       qt, cols)
 				: NULL;
 	}
 	const char *column = quote_ident(a, t->columns[ix->column]->name);
@@ -469,8 +610,9 @@ static const char *indexdef(pgcatalog_ctx *ctx, int64_t oid, int64_t col, bool *
 	const char *qn = quote_ident(a, ix->name), *qt = quote_ident(a, t->name);
 	if (!qn || !qt || !column)
 		return NULL;
-	return arena_printf(a, "CREATE INDEX %s ON public.%s USING hnsw (%s %s) WITH (m='%u', ef_construction='%u')",
-			    qn, qt, column, metric_opclass(ix->metric), index_m(ix), index_ef(ix));
+	return arena_printf(
+	    a, "CREATE INDEX %s ON public.%s USING hnsw (%s %s) WITH (m='%u', ef_construction='%u')", qn, qt,
+	    column, metric_opclass(ix->metric), index_m(ix), index_ef(ix));
 }
 
 /* A default's text as pg_get_expr shows it: a literal with its cast, or
@@ -495,7 +637,8 @@ static const char *default_text(arena *a, const Omendb__TableDef *t, const Omend
 		return v->bool_value ? "true" : "false";
 	case OMENDB__VALUE__KIND_TEXT_VALUE:
 	case OMENDB__VALUE__KIND_JSONB_VALUE: {
-		const char *s = v->kind_case == OMENDB__VALUE__KIND_TEXT_VALUE ? v->text_value : v->jsonb_value;
+		const char *s =
+		    v->kind_case == OMENDB__VALUE__KIND_TEXT_VALUE ? v->text_value : v->jsonb_value;
 		size_t n = strlen(s), q = 0;
 		for (size_t i = 0; i < n; i++)
 			q += s[i] == '\'';
@@ -552,18 +695,19 @@ static const builtin_type builtin_types[] = {
     {OID_UNKNOWN, "unknown", -2, false, 'p', 'X', false, 0, 0, "unknown", 'c', 'p', 0, NULL},
     {OID_BPCHAR, "bpchar", -1, false, 'b', 'S', false, 0, OID_BPCHAR_ARRAY, "bpchar", 'i', 'x', COLL_DEFAULT,
      "bpchartypmodin"},
-    {OID_VARCHAR, "varchar", -1, false, 'b', 'S', false, 0, OID_VARCHAR_ARRAY, "varchar", 'i', 'x', COLL_DEFAULT,
-     "varchartypmodin"},
+    {OID_VARCHAR, "varchar", -1, false, 'b', 'S', false, 0, OID_VARCHAR_ARRAY, "varchar", 'i', 'x',
+     COLL_DEFAULT, "varchartypmodin"},
     {OID_TIMESTAMP, "timestamp", 8, true, 'b', 'D', false, 0, OID_TIMESTAMP_ARRAY, "timestamp_", 'd', 'p', 0,
      "timestamptypmodin"},
-    {OID_TIMESTAMPTZ, "timestamptz", 8, true, 'b', 'D', true, 0, OID_TIMESTAMPTZ_ARRAY, "timestamptz_", 'd', 'p',
-     0, "timestamptztypmodin"},
+    {OID_TIMESTAMPTZ, "timestamptz", 8, true, 'b', 'D', true, 0, OID_TIMESTAMPTZ_ARRAY, "timestamptz_", 'd',
+     'p', 0, "timestamptztypmodin"},
     {OID_BIT, "bit", -1, false, 'b', 'V', false, 0, OID_BIT_ARRAY, "bit_", 'i', 'x', 0, "bittypmodin"},
     {OID_VARBIT, "varbit", -1, false, 'b', 'V', true, 0, OID_VARBIT_ARRAY, "varbit_", 'i', 'x', 0,
      "varbittypmodin"},
     {OID_NUMERIC, "numeric", -1, false, 'b', 'N', false, 0, OID_NUMERIC_ARRAY, "numeric_", 'i', 'm', 0,
      "numerictypmodin"},
-    {OID_REGCLASS, "regclass", 4, true, 'b', 'N', false, 0, OID_REGCLASS_ARRAY, "regclass", 'i', 'p', 0, NULL},
+    {OID_REGCLASS, "regclass", 4, true, 'b', 'N', false, 0, OID_REGCLASS_ARRAY, "regclass", 'i', 'p', 0,
+     NULL},
     {OID_REGTYPE, "regtype", 4, true, 'b', 'N', false, 0, OID_REGTYPE_ARRAY, "regtype", 'i', 'p', 0, NULL},
     {OID_RECORD, "record", -1, false, 'p', 'P', false, 0, OID_RECORD_ARRAY, "record_", 'd', 'x', 0, NULL},
     {OID_VOID, "void", 4, true, 'p', 'P', false, 0, 0, "void_", 'i', 'p', 0, NULL},
@@ -625,12 +769,6 @@ static const char *type_row_name(arena *a, const type_row *r)
 	return r->array ? arena_printf(a, "_%s", r->t->name) : r->t->name;
 }
 
-static char type_row_delim(const type_row *r)
-{
-	(void)r;
-	return ','; /* only box uses ';' in PostgreSQL */
-}
-
 /* --- the virtual relations --- */
 
 static const char *session_setting(catq *q, const char *name)
@@ -653,14 +791,17 @@ static const char *database_name(catq *q)
 }
 
 static const colspec pg_type_cols[] = {
-    {"oid", OID_OID},		 {"typname", OID_NAME},	      {"typnamespace", OID_OID},  {"typowner", OID_OID},
-    {"typlen", OID_INT2},	 {"typbyval", OID_BOOL},      {"typtype", OID_CHAR},	  {"typcategory", OID_CHAR},
-    {"typispreferred", OID_BOOL}, {"typisdefined", OID_BOOL}, {"typdelim", OID_CHAR},	  {"typrelid", OID_OID},
-    {"typsubscript", OID_TEXT},	 {"typelem", OID_OID},	      {"typarray", OID_OID},	  {"typinput", OID_TEXT},
-    {"typoutput", OID_TEXT},	 {"typreceive", OID_TEXT},    {"typsend", OID_TEXT},	  {"typmodin", OID_TEXT},
-    {"typmodout", OID_TEXT},	 {"typanalyze", OID_TEXT},    {"typalign", OID_CHAR},	  {"typstorage", OID_CHAR},
-    {"typnotnull", OID_BOOL},	 {"typbasetype", OID_OID},    {"typtypmod", OID_INT4},	  {"typndims", OID_INT4},
-    {"typcollation", OID_OID},	 {"typdefaultbin", OID_TEXT}, {"typdefault", OID_TEXT},	  {"typacl", OID_TEXT_ARRAY},
+    {"oid", OID_OID},		{"typname", OID_NAME},	    {"typnamespace", OID_OID},
+    {"typowner", OID_OID},	{"typlen", OID_INT2},	    {"typbyval", OID_BOOL},
+    {"typtype", OID_CHAR},	{"typcategory", OID_CHAR},  {"typispreferred", OID_BOOL},
+    {"typisdefined", OID_BOOL}, {"typdelim", OID_CHAR},	    {"typrelid", OID_OID},
+    {"typsubscript", OID_TEXT}, {"typelem", OID_OID},	    {"typarray", OID_OID},
+    {"typinput", OID_TEXT},	{"typoutput", OID_TEXT},    {"typreceive", OID_TEXT},
+    {"typsend", OID_TEXT},	{"typmodin", OID_TEXT},	    {"typmodout", OID_TEXT},
+    {"typanalyze", OID_TEXT},	{"typalign", OID_CHAR},	    {"typstorage", OID_CHAR},
+    {"typnotnull", OID_BOOL},	{"typbasetype", OID_OID},   {"typtypmod", OID_INT4},
+    {"typndims", OID_INT4},	{"typcollation", OID_OID},  {"typdefaultbin", OID_TEXT},
+    {"typdefault", OID_TEXT},	{"typacl", OID_TEXT_ARRAY},
 };
 
 static int build_pg_type(catq *q, rowb *b, sql_error *err)
@@ -675,7 +816,10 @@ static int build_pg_type(catq *q, rowb *b, sql_error *err)
 		const char *io = r->array ? "array_" : t->io;
 		rb_row(b);
 		rb_int(b, type_row_oid(r));
-		rb_str(b, type_row_name(q->a, r) ? type_row_name(q->a, r) : "");
+		const char *name = type_row_name(q->a, r);
+		if (!name)
+			b->oom = true;
+		rb_str(b, name ? name : "");
 		rb_int(b, type_row_namespace(r));
 		rb_int(b, ROLE_SUPERUSER);
 		rb_int(b, r->array ? -1 : t->len);
@@ -684,10 +828,10 @@ static int build_pg_type(catq *q, rowb *b, sql_error *err)
 		rb_char(b, r->array ? 'A' : t->category);
 		rb_bool(b, !r->array && t->preferred);
 		rb_bool(b, true);
-		rb_char(b, type_row_delim(r));
+		rb_char(b, ','); /* only box's is ';' in PostgreSQL */
 		rb_int(b, 0);
-		rb_str(b, r->array ? "array_subscript_handler"
-			  : t->oid == OID_NAME ? "raw_array_subscript_handler"
+		rb_str(b, r->array		? "array_subscript_handler"
+			  : t->oid == OID_NAME	? "raw_array_subscript_handler"
 			  : t->oid == OID_JSONB ? "jsonb_subscript_handler"
 						: "-");
 		rb_int(b, r->array ? t->oid : t->elem);
@@ -833,8 +977,8 @@ static int build_pg_class(catq *q, rowb *b, sql_error *err)
 			const char *name = pkey_name(q->a, t);
 			if (!name)
 				b->oom = true;
-			class_row(b, rel_oid(t->table_id, PGC_PKEY), name, 'i', AM_BTREE, (int)t->n_primary_key, false,
-				  value_null(OID_TEXT_ARRAY));
+			class_row(b, rel_oid(t->table_id, PGC_PKEY), name, 'i', AM_BTREE,
+				  (int)t->n_primary_key, false, value_null(OID_TEXT_ARRAY));
 		}
 	}
 	for (size_t i = 0; cat && i < cat->n_indexes; i++) {
@@ -852,17 +996,36 @@ static int build_pg_class(catq *q, rowb *b, sql_error *err)
 }
 
 static const colspec pg_attribute_cols[] = {
-    {"attrelid", OID_OID},     {"attname", OID_NAME},	   {"atttypid", OID_OID},	{"attstattarget", OID_INT4},
-    {"attlen", OID_INT2},      {"attnum", OID_INT2},	   {"attndims", OID_INT4},	{"attcacheoff", OID_INT4},
-    {"atttypmod", OID_INT4},   {"attbyval", OID_BOOL},	   {"attalign", OID_CHAR},	{"attstorage", OID_CHAR},
-    {"attcompression", OID_CHAR}, {"attnotnull", OID_BOOL}, {"atthasdef", OID_BOOL},	{"atthasmissing", OID_BOOL},
-    {"attidentity", OID_CHAR}, {"attgenerated", OID_CHAR}, {"attisdropped", OID_BOOL}, {"attislocal", OID_BOOL},
-    {"attinhcount", OID_INT4}, {"attcollation", OID_OID},  {"attacl", OID_TEXT_ARRAY}, {"attoptions", OID_TEXT_ARRAY},
-    {"attfdwoptions", OID_TEXT_ARRAY}, {"attmissingval", OID_TEXT},
+    {"attrelid", OID_OID},
+    {"attname", OID_NAME},
+    {"atttypid", OID_OID},
+    {"attstattarget", OID_INT4},
+    {"attlen", OID_INT2},
+    {"attnum", OID_INT2},
+    {"attndims", OID_INT4},
+    {"attcacheoff", OID_INT4},
+    {"atttypmod", OID_INT4},
+    {"attbyval", OID_BOOL},
+    {"attalign", OID_CHAR},
+    {"attstorage", OID_CHAR},
+    {"attcompression", OID_CHAR},
+    {"attnotnull", OID_BOOL},
+    {"atthasdef", OID_BOOL},
+    {"atthasmissing", OID_BOOL},
+    {"attidentity", OID_CHAR},
+    {"attgenerated", OID_CHAR},
+    {"attisdropped", OID_BOOL},
+    {"attislocal", OID_BOOL},
+    {"attinhcount", OID_INT4},
+    {"attcollation", OID_OID},
+    {"attacl", OID_TEXT_ARRAY},
+    {"attoptions", OID_TEXT_ARRAY},
+    {"attfdwoptions", OID_TEXT_ARRAY},
+    {"attmissingval", OID_TEXT},
 };
 
-static void attribute_row(rowb *b, uint32_t relid, const Omendb__TableDef *t, const Omendb__Column *c, int attnum,
-			  bool in_table)
+static void attribute_row(rowb *b, uint32_t relid, const Omendb__TableDef *t, const Omendb__Column *c,
+			  int attnum, bool in_table)
 {
 	pg_oid type;
 	int32_t tm;
@@ -909,27 +1072,27 @@ static int build_pg_attribute(catq *q, rowb *b, sql_error *err)
 			attribute_row(b, rel_oid(t->table_id, PGC_TABLE), t, t->columns[c], (int)c + 1, true);
 		for (size_t k = 0; k < t->n_primary_key; k++)
 			if (t->primary_key[k] < t->n_columns)
-				attribute_row(b, rel_oid(t->table_id, PGC_PKEY), t, t->columns[t->primary_key[k]],
-					      (int)k + 1, false);
+				attribute_row(b, rel_oid(t->table_id, PGC_PKEY), t,
+					      t->columns[t->primary_key[k]], (int)k + 1, false);
 	}
 	for (size_t i = 0; cat && i < cat->n_indexes; i++) {
 		const Omendb__IndexDef *ix = cat->indexes[i];
 		const Omendb__TableDef *t = table_by_id(cat, ix->table_id);
 		if (t && ix->column < t->n_columns)
-			attribute_row(b, rel_oid(t->table_id, PGC_INDEX + ix->column), t, t->columns[ix->column], 1,
-				      false);
+			attribute_row(b, rel_oid(t->table_id, PGC_INDEX + ix->column), t,
+				      t->columns[ix->column], 1, false);
 	}
 	return 0;
 }
 
 static const colspec pg_index_cols[] = {
-    {"indexrelid", OID_OID},	{"indrelid", OID_OID},		  {"indnatts", OID_INT2},
-    {"indnkeyatts", OID_INT2},	{"indisunique", OID_BOOL},	  {"indnullsnotdistinct", OID_BOOL},
-    {"indisprimary", OID_BOOL}, {"indisexclusion", OID_BOOL},	  {"indimmediate", OID_BOOL},
-    {"indisclustered", OID_BOOL}, {"indisvalid", OID_BOOL},	  {"indcheckxmin", OID_BOOL},
-    {"indisready", OID_BOOL},	{"indislive", OID_BOOL},	  {"indisreplident", OID_BOOL},
-    {"indkey", OID_INT2_ARRAY}, {"indcollation", OID_OID_ARRAY}, {"indclass", OID_OID_ARRAY},
-    {"indoption", OID_INT2_ARRAY}, {"indexprs", OID_TEXT},	  {"indpred", OID_TEXT},
+    {"indexrelid", OID_OID},	   {"indrelid", OID_OID},	    {"indnatts", OID_INT2},
+    {"indnkeyatts", OID_INT2},	   {"indisunique", OID_BOOL},	    {"indnullsnotdistinct", OID_BOOL},
+    {"indisprimary", OID_BOOL},	   {"indisexclusion", OID_BOOL},    {"indimmediate", OID_BOOL},
+    {"indisclustered", OID_BOOL},  {"indisvalid", OID_BOOL},	    {"indcheckxmin", OID_BOOL},
+    {"indisready", OID_BOOL},	   {"indislive", OID_BOOL},	    {"indisreplident", OID_BOOL},
+    {"indkey", OID_INT2_ARRAY},	   {"indcollation", OID_OID_ARRAY}, {"indclass", OID_OID_ARRAY},
+    {"indoption", OID_INT2_ARRAY}, {"indexprs", OID_TEXT},	    {"indpred", OID_TEXT},
 };
 
 static void index_row(rowb *b, uint32_t oid, uint32_t relid, bool primary, const int64_t *keys, size_t nkeys)
@@ -970,13 +1133,14 @@ static int build_pg_index(catq *q, rowb *b, sql_error *err)
 		for (size_t k = 0; k < n; k++)
 			keys[k] = (int64_t)t->primary_key[k] + 1;
 		if (n)
-			index_row(b, rel_oid(t->table_id, PGC_PKEY), rel_oid(t->table_id, PGC_TABLE), true, keys, n);
+			index_row(b, rel_oid(t->table_id, PGC_PKEY), rel_oid(t->table_id, PGC_TABLE), true,
+				  keys, n);
 	}
 	for (size_t i = 0; cat && i < cat->n_indexes; i++) {
 		const Omendb__IndexDef *ix = cat->indexes[i];
 		int64_t key = (int64_t)ix->column + 1;
-		index_row(b, rel_oid(ix->table_id, PGC_INDEX + ix->column), rel_oid(ix->table_id, PGC_TABLE), false,
-			  &key, 1);
+		index_row(b, rel_oid(ix->table_id, PGC_INDEX + ix->column), rel_oid(ix->table_id, PGC_TABLE),
+			  false, &key, 1);
 	}
 	return 0;
 }
@@ -1021,8 +1185,7 @@ static int build_pg_attrdef(catq *q, rowb *b, sql_error *err)
 			if (!d)
 				continue;
 			rb_row(b);
-			/* Beyond the index oids of the same table: one per column. */
-			rb_int(b, rel_oid(t->table_id, PGC_INDEX) + 1600 + (uint32_t)c);
+			rb_int(b, rel_oid(t->table_id, PGC_ATTRDEF + (uint32_t)c));
 			rb_int(b, rel_oid(t->table_id, PGC_TABLE));
 			rb_int(b, (int64_t)c + 1);
 			rb_str(b, d);
@@ -1032,12 +1195,13 @@ static int build_pg_attrdef(catq *q, rowb *b, sql_error *err)
 }
 
 static const colspec pg_constraint_cols[] = {
-    {"oid", OID_OID},		{"conname", OID_NAME},	     {"connamespace", OID_OID},	 {"contype", OID_CHAR},
-    {"condeferrable", OID_BOOL}, {"condeferred", OID_BOOL},  {"convalidated", OID_BOOL}, {"conrelid", OID_OID},
-    {"contypid", OID_OID},	{"conindid", OID_OID},	     {"conparentid", OID_OID},	 {"confrelid", OID_OID},
-    {"confupdtype", OID_CHAR},	{"confdeltype", OID_CHAR},   {"confmatchtype", OID_CHAR}, {"conislocal", OID_BOOL},
-    {"coninhcount", OID_INT4},	{"connoinherit", OID_BOOL},  {"conkey", OID_INT2_ARRAY}, {"confkey", OID_INT2_ARRAY},
-    {"conbin", OID_TEXT},
+    {"oid", OID_OID},		{"conname", OID_NAME},	     {"connamespace", OID_OID},
+    {"contype", OID_CHAR},	{"condeferrable", OID_BOOL}, {"condeferred", OID_BOOL},
+    {"convalidated", OID_BOOL}, {"conrelid", OID_OID},	     {"contypid", OID_OID},
+    {"conindid", OID_OID},	{"conparentid", OID_OID},    {"confrelid", OID_OID},
+    {"confupdtype", OID_CHAR},	{"confdeltype", OID_CHAR},   {"confmatchtype", OID_CHAR},
+    {"conislocal", OID_BOOL},	{"coninhcount", OID_INT4},   {"connoinherit", OID_BOOL},
+    {"conkey", OID_INT2_ARRAY}, {"confkey", OID_INT2_ARRAY}, {"conbin", OID_TEXT},
 };
 
 static int build_pg_constraint(catq *q, rowb *b, sql_error *err)
@@ -1122,11 +1286,12 @@ static const char *const setting_names[] = {
 };
 
 static const colspec pg_settings_cols[] = {
-    {"name", OID_TEXT},	    {"setting", OID_TEXT},    {"unit", OID_TEXT},      {"category", OID_TEXT},
-    {"short_desc", OID_TEXT}, {"extra_desc", OID_TEXT}, {"context", OID_TEXT},   {"vartype", OID_TEXT},
-    {"source", OID_TEXT},   {"min_val", OID_TEXT},    {"max_val", OID_TEXT},   {"enumvals", OID_TEXT_ARRAY},
-    {"boot_val", OID_TEXT}, {"reset_val", OID_TEXT},  {"sourcefile", OID_TEXT}, {"sourceline", OID_INT4},
-    {"pending_restart", OID_BOOL},
+    {"name", OID_TEXT},	      {"setting", OID_TEXT},	     {"unit", OID_TEXT},
+    {"category", OID_TEXT},   {"short_desc", OID_TEXT},	     {"extra_desc", OID_TEXT},
+    {"context", OID_TEXT},    {"vartype", OID_TEXT},	     {"source", OID_TEXT},
+    {"min_val", OID_TEXT},    {"max_val", OID_TEXT},	     {"enumvals", OID_TEXT_ARRAY},
+    {"boot_val", OID_TEXT},   {"reset_val", OID_TEXT},	     {"sourcefile", OID_TEXT},
+    {"sourceline", OID_INT4}, {"pending_restart", OID_BOOL},
 };
 
 static int build_pg_settings(catq *q, rowb *b, sql_error *err)
@@ -1166,11 +1331,20 @@ static int build_pg_settings(catq *q, rowb *b, sql_error *err)
 }
 
 static const colspec pg_database_cols[] = {
-    {"oid", OID_OID},		{"datname", OID_NAME},	     {"datdba", OID_OID},
-    {"encoding", OID_INT4},	{"datlocprovider", OID_CHAR}, {"datistemplate", OID_BOOL},
-    {"datallowconn", OID_BOOL}, {"datconnlimit", OID_INT4},   {"dattablespace", OID_OID},
-    {"datcollate", OID_TEXT},	{"datctype", OID_TEXT},	     {"daticulocale", OID_TEXT},
-    {"datcollversion", OID_TEXT}, {"datacl", OID_TEXT_ARRAY},
+    {"oid", OID_OID},
+    {"datname", OID_NAME},
+    {"datdba", OID_OID},
+    {"encoding", OID_INT4},
+    {"datlocprovider", OID_CHAR},
+    {"datistemplate", OID_BOOL},
+    {"datallowconn", OID_BOOL},
+    {"datconnlimit", OID_INT4},
+    {"dattablespace", OID_OID},
+    {"datcollate", OID_TEXT},
+    {"datctype", OID_TEXT},
+    {"daticulocale", OID_TEXT},
+    {"datcollversion", OID_TEXT},
+    {"datacl", OID_TEXT_ARRAY},
 };
 
 static int build_pg_database(catq *q, rowb *b, sql_error *err)
@@ -1198,10 +1372,18 @@ static int build_pg_database(catq *q, rowb *b, sql_error *err)
 }
 
 static const colspec pg_roles_cols[] = {
-    {"rolname", OID_NAME},	  {"rolsuper", OID_BOOL},	{"rolinherit", OID_BOOL},
-    {"rolcreaterole", OID_BOOL},  {"rolcreatedb", OID_BOOL},	{"rolcanlogin", OID_BOOL},
-    {"rolreplication", OID_BOOL}, {"rolconnlimit", OID_INT4},	{"rolpassword", OID_TEXT},
-    {"rolvaliduntil", OID_TIMESTAMPTZ}, {"rolbypassrls", OID_BOOL}, {"rolconfig", OID_TEXT_ARRAY},
+    {"rolname", OID_NAME},
+    {"rolsuper", OID_BOOL},
+    {"rolinherit", OID_BOOL},
+    {"rolcreaterole", OID_BOOL},
+    {"rolcreatedb", OID_BOOL},
+    {"rolcanlogin", OID_BOOL},
+    {"rolreplication", OID_BOOL},
+    {"rolconnlimit", OID_INT4},
+    {"rolpassword", OID_TEXT},
+    {"rolvaliduntil", OID_TIMESTAMPTZ},
+    {"rolbypassrls", OID_BOOL},
+    {"rolconfig", OID_TEXT_ARRAY},
     {"oid", OID_OID},
 };
 
@@ -1225,9 +1407,9 @@ static int build_pg_roles(catq *q, rowb *b, sql_error *err)
 }
 
 static const colspec pg_user_cols[] = {
-    {"usename", OID_NAME},	{"usesysid", OID_OID},	 {"usecreatedb", OID_BOOL},
-    {"usesuper", OID_BOOL},	{"userepl", OID_BOOL},	 {"usebypassrls", OID_BOOL},
-    {"passwd", OID_TEXT},	{"valuntil", OID_TIMESTAMPTZ}, {"useconfig", OID_TEXT_ARRAY},
+    {"usename", OID_NAME},  {"usesysid", OID_OID},	   {"usecreatedb", OID_BOOL},
+    {"usesuper", OID_BOOL}, {"userepl", OID_BOOL},	   {"usebypassrls", OID_BOOL},
+    {"passwd", OID_TEXT},   {"valuntil", OID_TIMESTAMPTZ}, {"useconfig", OID_TEXT_ARRAY},
 };
 
 static int build_pg_user(catq *q, rowb *b, sql_error *err)
@@ -1248,9 +1430,14 @@ static int build_pg_user(catq *q, rowb *b, sql_error *err)
 }
 
 static const colspec pg_extension_cols[] = {
-    {"oid", OID_OID},		{"extname", OID_NAME},	      {"extowner", OID_OID},
-    {"extnamespace", OID_OID},	{"extrelocatable", OID_BOOL}, {"extversion", OID_TEXT},
-    {"extconfig", OID_OID_ARRAY}, {"extcondition", OID_TEXT_ARRAY},
+    {"oid", OID_OID},
+    {"extname", OID_NAME},
+    {"extowner", OID_OID},
+    {"extnamespace", OID_OID},
+    {"extrelocatable", OID_BOOL},
+    {"extversion", OID_TEXT},
+    {"extconfig", OID_OID_ARRAY},
+    {"extcondition", OID_TEXT_ARRAY},
 };
 
 static int build_pg_extension(catq *q, rowb *b, sql_error *err)
@@ -1279,16 +1466,28 @@ static int build_pg_extension(catq *q, rowb *b, sql_error *err)
 }
 
 static const colspec pg_proc_cols[] = {
-    {"oid", OID_OID},		 {"proname", OID_NAME},	      {"pronamespace", OID_OID},
-    {"proowner", OID_OID},	 {"prolang", OID_OID},	      {"prokind", OID_CHAR},
-    {"prosecdef", OID_BOOL},	 {"proisstrict", OID_BOOL},   {"proretset", OID_BOOL},
-    {"provolatile", OID_CHAR},	 {"pronargs", OID_INT2},      {"prorettype", OID_OID},
-    {"proargtypes", OID_OID_ARRAY}, {"proallargtypes", OID_OID_ARRAY}, {"proargmodes", OID_CHAR_ARRAY},
-    {"proargnames", OID_TEXT_ARRAY}, {"prosrc", OID_TEXT},     {"proacl", OID_TEXT_ARRAY},
+    {"oid", OID_OID},
+    {"proname", OID_NAME},
+    {"pronamespace", OID_OID},
+    {"proowner", OID_OID},
+    {"prolang", OID_OID},
+    {"prokind", OID_CHAR},
+    {"prosecdef", OID_BOOL},
+    {"proisstrict", OID_BOOL},
+    {"proretset", OID_BOOL},
+    {"provolatile", OID_CHAR},
+    {"pronargs", OID_INT2},
+    {"prorettype", OID_OID},
+    {"proargtypes", OID_OID_ARRAY},
+    {"proallargtypes", OID_OID_ARRAY},
+    {"proargmodes", OID_CHAR_ARRAY},
+    {"proargnames", OID_TEXT_ARRAY},
+    {"prosrc", OID_TEXT},
+    {"proacl", OID_TEXT_ARRAY},
 };
 
 static const colspec pg_range_cols[] = {
-    {"rngtypid", OID_OID},	{"rngsubtype", OID_OID},   {"rngmultitypid", OID_OID}, {"rngcollation", OID_OID},
+    {"rngtypid", OID_OID},  {"rngsubtype", OID_OID},	{"rngmultitypid", OID_OID}, {"rngcollation", OID_OID},
     {"rngsubopc", OID_OID}, {"rngcanonical", OID_TEXT}, {"rngsubdiff", OID_TEXT},
 };
 
@@ -1296,10 +1495,12 @@ static const colspec pg_enum_cols[] = {
     {"oid", OID_OID}, {"enumtypid", OID_OID}, {"enumsortorder", OID_FLOAT4}, {"enumlabel", OID_NAME}};
 
 static const colspec pg_collation_cols[] = {
-    {"oid", OID_OID},		   {"collname", OID_NAME},	    {"collnamespace", OID_OID},
-    {"collowner", OID_OID},	   {"collprovider", OID_CHAR},	    {"collisdeterministic", OID_BOOL},
-    {"collencoding", OID_INT4},	   {"collcollate", OID_TEXT},	    {"collctype", OID_TEXT},
-    {"colliculocale", OID_TEXT}, {"collversion", OID_TEXT},
+    {"oid", OID_OID},		{"collname", OID_NAME},
+    {"collnamespace", OID_OID}, {"collowner", OID_OID},
+    {"collprovider", OID_CHAR}, {"collisdeterministic", OID_BOOL},
+    {"collencoding", OID_INT4}, {"collcollate", OID_TEXT},
+    {"collctype", OID_TEXT},	{"colliculocale", OID_TEXT},
+    {"collversion", OID_TEXT},
 };
 
 static int build_pg_collation(catq *q, rowb *b, sql_error *err)
@@ -1337,42 +1538,55 @@ static const colspec pg_inherits_cols[] = {
     {"inhrelid", OID_OID}, {"inhparent", OID_OID}, {"inhseqno", OID_INT4}, {"inhdetachpending", OID_BOOL}};
 
 static const colspec pg_trigger_cols[] = {
-    {"oid", OID_OID},	  {"tgrelid", OID_OID},	     {"tgparentid", OID_OID},  {"tgname", OID_NAME},
-    {"tgfoid", OID_OID},  {"tgtype", OID_INT2},	     {"tgenabled", OID_CHAR},  {"tgisinternal", OID_BOOL},
-    {"tgconstrrelid", OID_OID}, {"tgconstrindid", OID_OID}, {"tgconstraint", OID_OID}, {"tgdeferrable", OID_BOOL},
+    {"oid", OID_OID},		{"tgrelid", OID_OID},	    {"tgparentid", OID_OID},
+    {"tgname", OID_NAME},	{"tgfoid", OID_OID},	    {"tgtype", OID_INT2},
+    {"tgenabled", OID_CHAR},	{"tgisinternal", OID_BOOL}, {"tgconstrrelid", OID_OID},
+    {"tgconstrindid", OID_OID}, {"tgconstraint", OID_OID},  {"tgdeferrable", OID_BOOL},
 };
 
 static const colspec pg_policy_cols[] = {
-    {"oid", OID_OID},	      {"polname", OID_NAME},	{"polrelid", OID_OID},	   {"polcmd", OID_CHAR},
-    {"polpermissive", OID_BOOL}, {"polroles", OID_OID_ARRAY}, {"polqual", OID_TEXT}, {"polwithcheck", OID_TEXT},
+    {"oid", OID_OID},	   {"polname", OID_NAME},	{"polrelid", OID_OID},
+    {"polcmd", OID_CHAR},  {"polpermissive", OID_BOOL}, {"polroles", OID_OID_ARRAY},
+    {"polqual", OID_TEXT}, {"polwithcheck", OID_TEXT},
 };
 
 static const colspec pg_rewrite_cols[] = {
-    {"oid", OID_OID},	    {"rulename", OID_NAME}, {"ev_class", OID_OID}, {"ev_type", OID_CHAR},
+    {"oid", OID_OID},	      {"rulename", OID_NAME},	{"ev_class", OID_OID}, {"ev_type", OID_CHAR},
     {"ev_enabled", OID_CHAR}, {"is_instead", OID_BOOL}, {"ev_qual", OID_TEXT}, {"ev_action", OID_TEXT},
 };
 
 static const colspec pg_statistic_ext_cols[] = {
-    {"oid", OID_OID},		{"stxrelid", OID_OID},	  {"stxname", OID_NAME},
-    {"stxnamespace", OID_OID},	{"stxowner", OID_OID},	  {"stxstattarget", OID_INT4},
-    {"stxkeys", OID_INT2_ARRAY}, {"stxkind", OID_CHAR_ARRAY}, {"stxexprs", OID_TEXT},
+    {"oid", OID_OID},
+    {"stxrelid", OID_OID},
+    {"stxname", OID_NAME},
+    {"stxnamespace", OID_OID},
+    {"stxowner", OID_OID},
+    {"stxstattarget", OID_INT4},
+    {"stxkeys", OID_INT2_ARRAY},
+    {"stxkind", OID_CHAR_ARRAY},
+    {"stxexprs", OID_TEXT},
 };
 
 static const colspec pg_publication_cols[] = {
-    {"oid", OID_OID},	     {"pubname", OID_NAME},   {"pubowner", OID_OID},  {"puballtables", OID_BOOL},
-    {"pubinsert", OID_BOOL}, {"pubupdate", OID_BOOL}, {"pubdelete", OID_BOOL}, {"pubtruncate", OID_BOOL},
-    {"pubviaroot", OID_BOOL},
+    {"oid", OID_OID},		{"pubname", OID_NAME},	   {"pubowner", OID_OID},
+    {"puballtables", OID_BOOL}, {"pubinsert", OID_BOOL},   {"pubupdate", OID_BOOL},
+    {"pubdelete", OID_BOOL},	{"pubtruncate", OID_BOOL}, {"pubviaroot", OID_BOOL},
 };
 
-static const colspec pg_publication_rel_cols[] = {
-    {"oid", OID_OID}, {"prpubid", OID_OID}, {"prrelid", OID_OID}, {"prqual", OID_TEXT}, {"prattrs", OID_INT2_ARRAY}};
+static const colspec pg_publication_rel_cols[] = {{"oid", OID_OID},
+						  {"prpubid", OID_OID},
+						  {"prrelid", OID_OID},
+						  {"prqual", OID_TEXT},
+						  {"prattrs", OID_INT2_ARRAY}};
 
 static const colspec pg_publication_namespace_cols[] = {
     {"oid", OID_OID}, {"pnpubid", OID_OID}, {"pnnspid", OID_OID}};
 
-static const colspec pg_tablespace_cols[] = {
-    {"oid", OID_OID}, {"spcname", OID_NAME}, {"spcowner", OID_OID}, {"spcacl", OID_TEXT_ARRAY},
-    {"spcoptions", OID_TEXT_ARRAY}};
+static const colspec pg_tablespace_cols[] = {{"oid", OID_OID},
+					     {"spcname", OID_NAME},
+					     {"spcowner", OID_OID},
+					     {"spcacl", OID_TEXT_ARRAY},
+					     {"spcoptions", OID_TEXT_ARRAY}};
 
 static int build_pg_tablespace(catq *q, rowb *b, sql_error *err)
 {
@@ -1388,12 +1602,12 @@ static int build_pg_tablespace(catq *q, rowb *b, sql_error *err)
 }
 
 static const colspec pg_sequence_cols[] = {
-    {"seqrelid", OID_OID}, {"seqtypid", OID_OID},  {"seqstart", OID_INT8}, {"seqincrement", OID_INT8},
-    {"seqmax", OID_INT8},  {"seqmin", OID_INT8},   {"seqcache", OID_INT8}, {"seqcycle", OID_BOOL},
+    {"seqrelid", OID_OID}, {"seqtypid", OID_OID}, {"seqstart", OID_INT8}, {"seqincrement", OID_INT8},
+    {"seqmax", OID_INT8},  {"seqmin", OID_INT8},  {"seqcache", OID_INT8}, {"seqcycle", OID_BOOL},
 };
 
 static const colspec pg_language_cols[] = {
-    {"oid", OID_OID},	   {"lanname", OID_NAME},   {"lanowner", OID_OID},	 {"lanispl", OID_BOOL},
+    {"oid", OID_OID},		{"lanname", OID_NAME},	    {"lanowner", OID_OID},  {"lanispl", OID_BOOL},
     {"lanpltrusted", OID_BOOL}, {"lanplcallfoid", OID_OID}, {"laninline", OID_OID}, {"lanvalidator", OID_OID},
 };
 
@@ -1405,7 +1619,8 @@ static int build_pg_language(catq *q, rowb *b, sql_error *err)
 		int oid;
 		const char *name;
 		bool pl;
-	} lang[] = {{12, "internal", false}, {13, "c", false}, {14, "sql", false}, {LANG_PLPGSQL, "plpgsql", true}};
+	} lang[] = {
+	    {12, "internal", false}, {13, "c", false}, {14, "sql", false}, {LANG_PLPGSQL, "plpgsql", true}};
 	for (size_t i = 0; i < sizeof lang / sizeof lang[0]; i++) {
 		rb_row(b);
 		rb_int(b, lang[i].oid);
@@ -1416,6 +1631,68 @@ static int build_pg_language(catq *q, rowb *b, sql_error *err)
 		rb_int(b, 0);
 		rb_int(b, 0);
 		rb_int(b, 0);
+	}
+	return 0;
+}
+
+static const colspec pg_tables_cols[] = {
+    {"schemaname", OID_NAME}, {"tablename", OID_NAME}, {"tableowner", OID_NAME},  {"tablespace", OID_NAME},
+    {"hasindexes", OID_BOOL}, {"hasrules", OID_BOOL},  {"hastriggers", OID_BOOL}, {"rowsecurity", OID_BOOL},
+};
+
+static int build_pg_tables(catq *q, rowb *b, sql_error *err)
+{
+	(void)err;
+	const Omendb__Catalog *cat = q->ctx->cat;
+	char *user = arena_strdup(q->a, session_user(q->ctx));
+	if (!user)
+		b->oom = true;
+	for (size_t i = 0; cat && i < cat->n_tables; i++) {
+		rb_row(b);
+		rb_str(b, "public");
+		rb_strdup(b, cat->tables[i]->name);
+		rb_str(b, user ? user : "");
+		rb_null(b);
+		rb_bool(b, table_has_index(cat, cat->tables[i]));
+		rb_bool(b, false);
+		rb_bool(b, false);
+		rb_bool(b, false);
+	}
+	return 0;
+}
+
+static const colspec pg_indexes_cols[] = {
+    {"schemaname", OID_NAME}, {"tablename", OID_NAME}, {"indexname", OID_NAME},
+    {"tablespace", OID_NAME}, {"indexdef", OID_TEXT},
+};
+
+static void indexes_row(catq *q, rowb *b, const Omendb__TableDef *t, uint32_t oid, const char *name)
+{
+	bool found;
+	const char *def = indexdef(q->ctx, oid, 0, &found);
+	if (!def || !name)
+		b->oom = true;
+	rb_row(b);
+	rb_str(b, "public");
+	rb_strdup(b, t->name);
+	rb_strdup(b, name);
+	rb_null(b);
+	rb_str(b, def ? def : "");
+}
+
+static int build_pg_indexes(catq *q, rowb *b, sql_error *err)
+{
+	(void)err;
+	const Omendb__Catalog *cat = q->ctx->cat;
+	for (size_t i = 0; cat && i < cat->n_tables; i++)
+		if (cat->tables[i]->n_primary_key)
+			indexes_row(q, b, cat->tables[i], rel_oid(cat->tables[i]->table_id, PGC_PKEY),
+				    pkey_name(q->a, cat->tables[i]));
+	for (size_t i = 0; cat && i < cat->n_indexes; i++) {
+		const Omendb__IndexDef *ix = cat->indexes[i];
+		const Omendb__TableDef *t = table_by_id(cat, ix->table_id);
+		if (t && ix->column < t->n_columns)
+			indexes_row(q, b, t, rel_oid(ix->table_id, PGC_INDEX + ix->column), ix->name);
 	}
 	return 0;
 }
@@ -1527,8 +1804,12 @@ static int build_is_columns(catq *q, rowb *b, sql_error *err)
 			else
 				rb_null(b);
 			if (is_int || is_float) {
-				rb_int(b, type == OID_INT2 ? 16 : type == OID_INT4 ? 32 : type == OID_INT8 ? 64 : type == OID_FLOAT4 ? 24 : 53);
-				rb_int(b, is_int ? 2 : 2);
+				rb_int(b, type == OID_INT2     ? 16
+					  : type == OID_INT4   ? 32
+					  : type == OID_INT8   ? 64
+					  : type == OID_FLOAT4 ? 24
+							       : 53);
+				rb_int(b, 2);
 			} else {
 				rb_null(b);
 				rb_null(b);
@@ -1544,7 +1825,10 @@ static int build_is_columns(catq *q, rowb *b, sql_error *err)
 			rb_str(b, db ? db : "");
 			rb_str(b, user_defined ? "public" : "pg_catalog");
 			rb_str(b, udt ? udt : "");
-			rb_str(b, arena_printf(q->a, "%zu", c + 1) ? arena_printf(q->a, "%zu", c + 1) : "");
+			const char *dtd = arena_printf(q->a, "%zu", c + 1);
+			if (!dtd)
+				b->oom = true;
+			rb_str(b, dtd ? dtd : "");
 			rb_str(b, "NO");
 			rb_str(b, "NEVER");
 			rb_str(b, "YES");
@@ -1586,7 +1870,7 @@ static int build_is_schemata(catq *q, rowb *b, sql_error *err)
 
 static const colspec progress_cols[] = {
     {"table_name", OID_TEXT}, {"index_name", OID_TEXT}, {"group_id", OID_INT8},
-    {"state", OID_TEXT},      {"done", OID_INT8},	    {"total", OID_INT8},
+    {"state", OID_TEXT},      {"done", OID_INT8},	{"total", OID_INT8},
 };
 
 #define PGC_MAX_GROUPS 1024
@@ -1639,8 +1923,10 @@ static int build_index_progress(catq *q, rowb *b, sql_error *err)
 		const Omendb__Response *resp = resps[i];
 		if (codes[i] != OMEN_OK || !resp || resp->status != OMENDB__STATUS__STATUS_OK ||
 		    resp->body_case != OMENDB__RESPONSE__BODY_STATUS_INFO) {
-			eval_error(err, "58000", -1, "shard group %u could not answer (%s); the query was not completed",
-				   groups[i], codes[i] != OMEN_OK ? error_message(codes[i]) : "status refused");
+			eval_error(err, "58000", -1,
+				   "shard group %u could not answer (%s); the query was not completed",
+				   groups[i],
+				   codes[i] != OMEN_OK ? error_message(codes[i]) : "status refused");
 			result = -1;
 			break;
 		}
@@ -1653,7 +1939,8 @@ static int build_index_progress(catq *q, rowb *b, sql_error *err)
 				rb_strdup(b, ts->name);
 				rb_strdup(b, is->name);
 				rb_int(b, groups[i]);
-				rb_str(b, is->state == OMENDB__INDEX_STATE__INDEX_READY ? "ready" : "building");
+				rb_str(b,
+				       is->state == OMENDB__INDEX_STATE__INDEX_READY ? "ready" : "building");
 				rb_int(b, is->build_done > INT64_MAX ? INT64_MAX : (int64_t)is->build_done);
 				rb_int(b, is->build_total > INT64_MAX ? INT64_MAX : (int64_t)is->build_total);
 			}
@@ -1665,7 +1952,10 @@ static int build_index_progress(catq *q, rowb *b, sql_error *err)
 	return result;
 }
 
-#define VREL(schema, name, cols, fn) {schema, name, cols, sizeof cols / sizeof cols[0], fn}
+#define VREL(schema, name, cols, fn)                                                                         \
+	{                                                                                                    \
+		schema, name, cols, sizeof cols / sizeof cols[0], fn                                         \
+	}
 
 static const vrel vrels[] = {
     VREL("pg_catalog", "pg_type", pg_type_cols, build_pg_type),
@@ -1697,6 +1987,8 @@ static const vrel vrels[] = {
     VREL("pg_catalog", "pg_tablespace", pg_tablespace_cols, build_pg_tablespace),
     VREL("pg_catalog", "pg_sequence", pg_sequence_cols, NULL),
     VREL("pg_catalog", "pg_language", pg_language_cols, build_pg_language),
+    VREL("pg_catalog", "pg_tables", pg_tables_cols, build_pg_tables),
+    VREL("pg_catalog", "pg_indexes", pg_indexes_cols, build_pg_indexes),
     VREL("information_schema", "tables", is_tables_cols, build_is_tables),
     VREL("information_schema", "columns", is_columns_cols, build_is_columns),
     VREL("information_schema", "schemata", is_schemata_cols, build_is_schemata),
@@ -1778,9 +2070,9 @@ struct level {
 	const char **names; /* "0", "1"...: what bound column references name */
 	pg_oid *types;
 	int32_t *typmods;
-	value *nulls;	    /* a row of typed NULLs */
-	bool typing;	    /* types only: subqueries and aggregates become typed NULLs */
-	eval_scope scope;   /* scope.row: the current combined row */
+	value *nulls;	  /* a row of typed NULLs */
+	bool typing;	  /* types only: subqueries and aggregates become typed NULLs */
+	eval_scope scope; /* scope.row: the current combined row */
 	eval_ctx ec;
 };
 
@@ -1795,7 +2087,7 @@ static int select_run(catq *q, const sql_select *sel, const level *outer, bool t
 
 static bool is_aggregate(const char *f)
 {
-	static const char *const aggs[] = {"count",	"sum",	   "avg",     "min",	 "max",
+	static const char *const aggs[] = {"count",	"sum",	      "avg",	  "min",     "max",
 					   "array_agg", "string_agg", "bool_and", "bool_or", "every"};
 	for (size_t i = 0; i < sizeof aggs / sizeof aggs[0]; i++)
 		if (strcmp(f, aggs[i]) == 0)
@@ -1896,7 +2188,8 @@ static int bind_column(level *lv, const sql_expr *e, sql_expr *n, sql_error *err
 				}
 		}
 		if (hits > 1) {
-			eval_error(err, "42702", e->location, "column reference \"%s\" is ambiguous", e->name);
+			eval_error(err, "42702", e->location, "column reference \"%s\" is ambiguous",
+				   e->name);
 			return -1;
 		}
 		if (hits == 1) {
@@ -1912,12 +2205,14 @@ static int bind_column(level *lv, const sql_expr *e, sql_expr *n, sql_error *err
 			return 0;
 		}
 		if (qualifier_seen) {
-			eval_error(err, "42703", e->location, "column %s.%s does not exist", e->qualifier, e->name);
+			eval_error(err, "42703", e->location, "column %s.%s does not exist", e->qualifier,
+				   e->name);
 			return -1;
 		}
 	}
 	if (e->qualifier)
-		eval_error(err, "42P01", e->location, "missing FROM-clause entry for table \"%s\"", e->qualifier);
+		eval_error(err, "42P01", e->location, "missing FROM-clause entry for table \"%s\"",
+			   e->qualifier);
 	else
 		eval_error(err, "42703", e->location, "column \"%s\" does not exist", e->name);
 	return -1;
@@ -1961,7 +2256,8 @@ static const char *unknown_reg_cast(const char *type_name)
 
 static bool makes_regclass(const sql_expr *e)
 {
-	return e && e->kind == SQL_FUNC && (strcmp(e->name, "regclass") == 0 || strcmp(e->name, "to_regclass") == 0);
+	return e && e->kind == SQL_FUNC &&
+	       (strcmp(e->name, "regclass") == 0 || strcmp(e->name, "to_regclass") == 0);
 }
 
 static int type_in(level *lv, const sql_expr *e, bool aggs, pg_oid *t, int32_t *tm, sql_error *err);
@@ -1996,7 +2292,8 @@ static int bind_expr(level *lv, const sql_expr *e, sql_expr **out, sql_error *er
 			/* array || array (psql's reloptions): eval only concatenates text. */
 			pg_oid lt, rt;
 			int32_t tm;
-			if (type_in(lv, n->args[0], false, &lt, &tm, err) || type_in(lv, n->args[1], false, &rt, &tm, err))
+			if (type_in(lv, n->args[0], false, &lt, &tm, err) ||
+			    type_in(lv, n->args[1], false, &rt, &tm, err))
 				return -1;
 			if (value_array_elem(lt) || value_array_elem(rt))
 				f = "array_cat";
@@ -2046,8 +2343,9 @@ static int subst(level *lv, const sql_expr *e, const unit *g, sql_expr **out, sq
 		return 0;
 	}
 	value v;
-	if (e->kind == SQL_SUBQUERY || e->kind == SQL_FUNC) {
-		if (e->kind == SQL_SUBQUERY ? subquery_value(lv, e, &v, err) : aggregate_value(lv, e, g, &v, err))
+	if (e->kind == SQL_SUBQUERY || (g && e->kind == SQL_FUNC && is_aggregate(e->name))) {
+		if (e->kind == SQL_SUBQUERY ? subquery_value(lv, e, &v, err)
+					    : aggregate_value(lv, e, g, &v, err))
 			return -1;
 		*out = const_node(lv->q->a, e, v);
 		return *out ? 0 : oom(err);
@@ -2121,8 +2419,9 @@ static int subquery_value(level *lv, const sql_expr *e, value *out, sql_error *e
 		sql_expr in = {.kind = SQL_IN, .location = e->location, .nargs = r->nrows + 1};
 		in.args = arena_calloc(q->a, r->nrows + 1, sizeof *in.args);
 		if (!in.args || e->nargs < 1)
-			return e->nargs < 1 ? (eval_error(err, "XX000", e->location, "IN without its operand"), -1)
-					    : oom(err);
+			return e->nargs < 1
+				   ? (eval_error(err, "XX000", e->location, "IN without its operand"), -1)
+				   : oom(err);
 		in.args[0] = e->args[0];
 		for (size_t i = 0; i < r->nrows; i++)
 			if (!(in.args[i + 1] = const_node(q->a, e, r->rows[i][0])))
@@ -2156,7 +2455,8 @@ static int subquery_value(level *lv, const sql_expr *e, value *out, sql_error *e
 		return 0;
 	}
 	if (r->nrows > 1) {
-		eval_error(err, "21000", e->location, "more than one row returned by a subquery used as an expression");
+		eval_error(err, "21000", e->location,
+			   "more than one row returned by a subquery used as an expression");
 		return -1;
 	}
 	*out = r->rows[0][0];
@@ -2181,7 +2481,8 @@ static int aggregate_value(level *lv, const sql_expr *e, const unit *g, value *o
 	bool star = e->star || (e->nargs == 1 && e->args[0]->kind == SQL_STAR);
 	size_t want = strcmp(f, "string_agg") == 0 ? 2 : 1;
 	if (!star && e->nargs != want) {
-		eval_error(err, "42883", e->location, "function %s with %zu arguments does not exist", f, e->nargs);
+		eval_error(err, "42883", e->location, "function %s with %zu arguments does not exist", f,
+			   e->nargs);
 		return -1;
 	}
 	pg_oid at = OID_INT8;
@@ -2192,15 +2493,16 @@ static int aggregate_value(level *lv, const sql_expr *e, const unit *g, value *o
 		if (at == OID_UNKNOWN)
 			at = OID_TEXT;
 	}
-	pg_oid rt = strcmp(f, "count") == 0					  ? OID_INT8
-		    : strcmp(f, "sum") == 0					  ? (at == OID_INT2 || at == OID_INT4	? OID_INT8
-							 : at == OID_INT8 || at == OID_NUMERIC ? OID_NUMERIC
-											       : at)
-		    : strcmp(f, "avg") == 0					  ? (at == OID_FLOAT4 || at == OID_FLOAT8 ? OID_FLOAT8 : OID_NUMERIC)
-		    : strcmp(f, "array_agg") == 0				  ? value_array_of(at)
-		    : strcmp(f, "string_agg") == 0				  ? OID_TEXT
-		    : f[0] == 'b' || f[0] == 'e'				  ? OID_BOOL
-										  : at;
+	pg_oid rt = strcmp(f, "count") == 0 ? OID_INT8
+		    : strcmp(f, "sum") == 0 ? (at == OID_INT2 || at == OID_INT4	     ? OID_INT8
+					       : at == OID_INT8 || at == OID_NUMERIC ? OID_NUMERIC
+										     : at)
+		    : strcmp(f, "avg") == 0
+			? (at == OID_FLOAT4 || at == OID_FLOAT8 ? OID_FLOAT8 : OID_NUMERIC)
+		    : strcmp(f, "array_agg") == 0  ? value_array_of(at)
+		    : strcmp(f, "string_agg") == 0 ? OID_TEXT
+		    : f[0] == 'b' || f[0] == 'e'   ? OID_BOOL
+						   : at;
 	if (rt == 0) {
 		eval_error(err, "0A000", e->location, "arrays of %s are not supported", value_type_name(at));
 		return -1;
@@ -2320,7 +2622,7 @@ static int aggregate_value(level *lv, const sql_expr *e, const unit *g, value *o
 			eval_error(err, ve.sqlstate, e->location, "%s", ve.message);
 			return -1;
 		}
-		acc = and ? acc && b.u.b : acc || b.u.b;
+		acc = and? acc && b.u.b : acc || b.u.b;
 	}
 	*out = value_bool(acc);
 	return 0;
@@ -2354,36 +2656,6 @@ static value *row_copy(arena *a, const value *row, size_t n)
 	return c;
 }
 
-/* JDBC's TypeInfoCache ranks types by the position of their schema in the
- * search path with a subquery OmenDB cannot run (generate_series over
- * current_schemas() joined USING): the subquery aliased sp is answered
- * as its result, public at rank 1. */
-static bool is_jdbc_search_path(const catq *q, const sql_from *f)
-{
-	return f->alias && strcmp(f->alias, "sp") == 0 && q->ctx->query &&
-	       strstr(q->ctx->query, "(current_schemas(false))[s.r]") != NULL;
-}
-
-static int search_path_rel(catq *q, rel **out, sql_error *err)
-{
-	rel *r = rel_new(q->a, 3);
-	value *row = arena_calloc(q->a, 3, sizeof *row);
-	if (!r || !row || !rel_append(q->a, r, row))
-		return oom(err);
-	static const char *const names[] = {"nspoid", "nspname", "r"};
-	static const pg_oid types[] = {OID_OID, OID_NAME, OID_INT4};
-	for (int i = 0; i < 3; i++) {
-		r->names[i] = names[i];
-		r->types[i] = types[i];
-		r->typmods[i] = -1;
-	}
-	row[0] = value_int(OID_OID, NS_PUBLIC);
-	row[1] = value_text(OID_NAME, (char *)"public", 6);
-	row[2] = value_int(OID_INT4, 1);
-	*out = r;
-	return 0;
-}
-
 static int level_init(catq *q, const level *outer, size_t nsrc, level *lv, sql_error *err);
 
 /* The rows of a set-returning function in FROM: generate_series(a, b
@@ -2393,24 +2665,29 @@ static int function_rel(catq *q, const level *outer, const sql_from *f, bool typ
 {
 	const sql_expr *fn = f->func;
 	bool series = strcmp(fn->name, "generate_series") == 0, unnest = strcmp(fn->name, "unnest") == 0;
-	if ((!series && !unnest) || (series && (fn->nargs < 2 || fn->nargs > 3)) || (unnest && fn->nargs != 1)) {
-		eval_error(err, "0A000", fn->location,
-			   "only generate_series(start, stop[, step]) and unnest(array) are supported in FROM here");
+	if ((!series && !unnest) || (series && (fn->nargs < 2 || fn->nargs > 3)) ||
+	    (unnest && fn->nargs != 1)) {
+		eval_error(
+		    err, "0A000", fn->location,
+		    "only generate_series(start, stop[, step]) and unnest(array) are supported in FROM here");
 		return -1;
 	}
 	level fl;
+	memset(&fl, 0, sizeof fl);
 	if (level_init(q, outer, 0, &fl, err))
 		return -1;
 	sql_expr *args[3];
 	pg_oid types[3];
 	int32_t tm;
 	for (size_t i = 0; i < fn->nargs; i++)
-		if (bind_expr(&fl, fn->args[i], &args[i], err, 0) || type_in(&fl, args[i], false, &types[i], &tm, err))
+		if (bind_expr(&fl, fn->args[i], &args[i], err, 0) ||
+		    type_in(&fl, args[i], false, &types[i], &tm, err))
 			return -1;
 	pg_oid t = series ? (types[0] == OID_INT8 || types[1] == OID_INT8 ? OID_INT8 : OID_INT4)
 			  : value_array_elem(types[0]);
 	if (unnest && !t) {
-		eval_error(err, "42883", fn->location, "function unnest(%s) does not exist", value_type_name(types[0]));
+		eval_error(err, "42883", fn->location, "function unnest(%s) does not exist",
+			   value_type_name(types[0]));
 		return -1;
 	}
 	rel *r = rel_new(q->a, 1);
@@ -2450,7 +2727,8 @@ static int function_rel(catq *q, const level *outer, const sql_from *f, bool typ
 	}
 	for (int64_t i = v[0].u.i; step > 0 ? i <= v[1].u.i : i >= v[1].u.i;) {
 		if (r->nrows >= PGC_MAX_ROWS) {
-			eval_error(err, "54000", fn->location, "generate_series here is limited to %d rows", PGC_MAX_ROWS);
+			eval_error(err, "54000", fn->location, "generate_series here is limited to %d rows",
+				   PGC_MAX_ROWS);
 			return -1;
 		}
 		value one = value_int(t, i), *row = row_copy(q->a, &one, 1);
@@ -2462,15 +2740,36 @@ static int function_rel(catq *q, const level *outer, const sql_from *f, bool typ
 	return 0;
 }
 
-static int from_rel(catq *q, const level *outer, const sql_from *f, bool types_only, rel **out, sql_error *err)
+static int vrel_rel(catq *q, const sql_from *f, bool types_only, rel **out, sql_error *err);
+
+static int from_rel(catq *q, const level *outer, const sql_from *f, bool types_only, rel **out,
+		    sql_error *err)
 {
+	rel *r;
 	if (f->sub) {
-		if (is_jdbc_search_path(q, f))
-			return search_path_rel(q, out, err);
-		return select_run(q, f->sub, NULL, types_only, out, err);
+		if (select_run(q, f->sub, NULL, types_only, &r, err))
+			return -1;
+	} else if (f->func) {
+		if (function_rel(q, outer, f, types_only, &r, err))
+			return -1;
+	} else {
+		return vrel_rel(q, f, types_only, out, err);
 	}
-	if (f->func)
-		return function_rel(q, outer, f, types_only, out, err);
+	/* AS alias(c1, c2...) renames the first columns. */
+	if (f->ncolnames > r->ncols) {
+		eval_error(err, "42P10", -1,
+			   "table \"%s\" has %zu columns available but %zu columns specified",
+			   f->alias ? f->alias : "?", r->ncols, f->ncolnames);
+		return -1;
+	}
+	for (size_t i = 0; i < f->ncolnames; i++)
+		r->names[i] = f->colnames[i];
+	*out = r;
+	return 0;
+}
+
+static int vrel_rel(catq *q, const sql_from *f, bool types_only, rel **out, sql_error *err)
+{
 	const vrel *v = vrel_find(f->schema, f->name);
 	if (!v) {
 		if (f->schema)
@@ -2523,7 +2822,8 @@ static int level_init(catq *q, const level *outer, size_t nsrc, level *lv, sql_e
 			lv->nulls[k] = value_null(r->types[c]);
 		}
 	}
-	lv->scope = (eval_scope){.ncols = ncols, .names = lv->names, .types = lv->types, .typmods = lv->typmods};
+	lv->scope =
+	    (eval_scope){.ncols = ncols, .names = lv->names, .types = lv->types, .typmods = lv->typmods};
 	exec_session *s = q->ctx->session;
 	lv->ec = (eval_ctx){.a = q->a,
 			    .scope = &lv->scope,
@@ -2547,8 +2847,9 @@ static int level_open(catq *q, const level *outer, const sql_select *sel, bool t
 	for (size_t i = 0; i < sel->nfrom; i++) {
 		const sql_from *f = &sel->from[i];
 		if (f->join == SQL_JOIN_RIGHT || f->join == SQL_JOIN_FULL) {
-			eval_error(err, "0A000", f->on ? f->on->location : -1,
-				   "RIGHT and FULL joins of catalog relations are not supported; use LEFT JOIN");
+			eval_error(
+			    err, "0A000", f->on ? f->on->location : -1,
+			    "RIGHT and FULL joins of catalog relations are not supported; use LEFT JOIN");
 			return -1;
 		}
 		rel *r;
@@ -2594,7 +2895,8 @@ static int join_rows(level *lv, const sql_select *sel, sql_expr *const *ons, con
 					break;
 				memcpy(scratch, cur[p], ncols * sizeof *scratch);
 				if (!outer_row)
-					memcpy(scratch + src->off, src->r->rows[k], src->r->ncols * sizeof *scratch);
+					memcpy(scratch + src->off, src->r->rows[k],
+					       src->r->ncols * sizeof *scratch);
 				lv->scope.row = scratch;
 				if (!outer_row && ons[s] && cond_in(lv, ons[s], NULL, &ok, err))
 					return -1;
@@ -2606,7 +2908,8 @@ static int join_rows(level *lv, const sql_select *sel, sql_expr *const *ons, con
 				if (!ok)
 					continue;
 				if (dst->nrows >= PGC_MAX_ROWS) {
-					eval_error(err, "54000", -1, "the catalog query produces more than %d rows",
+					eval_error(err, "54000", -1,
+						   "the catalog query produces more than %d rows",
 						   PGC_MAX_ROWS);
 					return -1;
 				}
@@ -2647,17 +2950,20 @@ static int expand_targets(level *lv, const sql_select *sel, target **out, size_t
 			continue;
 		}
 		if (lv->nsrc == 0) {
-			eval_error(err, "42601", e->location, "SELECT * with no tables specified is not valid");
+			eval_error(err, "42601", e->location,
+				   "SELECT * with no tables specified is not valid");
 			return -1;
 		}
 		bool any = false;
 		for (size_t s = 0; s < lv->nsrc; s++)
-			if (!e->qualifier || (source_label(&lv->src[s]) && strcmp(source_label(&lv->src[s]), e->qualifier) == 0)) {
+			if (!e->qualifier || (source_label(&lv->src[s]) &&
+					      strcmp(source_label(&lv->src[s]), e->qualifier) == 0)) {
 				count += lv->src[s].r->ncols;
 				any = true;
 			}
 		if (!any) {
-			eval_error(err, "42P01", e->location, "missing FROM-clause entry for table \"%s\"", e->qualifier);
+			eval_error(err, "42P01", e->location, "missing FROM-clause entry for table \"%s\"",
+				   e->qualifier);
 			return -1;
 		}
 	}
@@ -2677,7 +2983,8 @@ static int expand_targets(level *lv, const sql_select *sel, target **out, size_t
 		}
 		for (size_t s = 0; s < lv->nsrc; s++) {
 			const source *src = &lv->src[s];
-			if (e->qualifier && !(source_label(src) && strcmp(source_label(src), e->qualifier) == 0))
+			if (e->qualifier &&
+			    !(source_label(src) && strcmp(source_label(src), e->qualifier) == 0))
 				continue;
 			for (size_t c = 0; c < src->r->ncols; c++, k++) {
 				sql_expr *col = arena_calloc(q->a, 1, sizeof *col);
@@ -2706,13 +3013,15 @@ static int target_by_name(const target *t, size_t n, const char *name)
 
 /* A GROUP BY / ORDER BY item: an output column number, or (ORDER BY, and
  * GROUP BY when no input column has the name) an output column's name. */
-static int output_ref(const sql_expr *e, const target *t, size_t n, bool prefer_output, int *col, sql_error *err)
+static int output_ref(const sql_expr *e, const target *t, size_t n, bool prefer_output, int *col,
+		      sql_error *err)
 {
 	*col = -1;
 	if (e->kind == SQL_CONST && !e->val.isnull &&
 	    (e->val.type == OID_INT2 || e->val.type == OID_INT4 || e->val.type == OID_INT8)) {
 		if (e->val.u.i < 1 || (uint64_t)e->val.u.i > n) {
-			eval_error(err, "42P10", e->location, "position %lld is not in select list", (long long)e->val.u.i);
+			eval_error(err, "42P10", e->location, "position %lld is not in select list",
+				   (long long)e->val.u.i);
 			return -1;
 		}
 		*col = (int)e->val.u.i - 1;
@@ -2831,9 +3140,10 @@ static int select_body(catq *q, const sql_select *sel, const level *outer, bool 
 		       sql_error *err)
 {
 	if (sel->has_cte || sel->has_setop || sel->values) {
-		eval_error(err, "0A000", -1,
-			   "%s over catalog relations %s not supported by OmenDB",
-			   sel->has_cte ? "WITH" : sel->has_setop ? "UNION, INTERSECT and EXCEPT" : "VALUES",
+		eval_error(err, "0A000", -1, "%s over catalog relations %s not supported by OmenDB",
+			   sel->has_cte	    ? "WITH"
+			   : sel->has_setop ? "UNION, INTERSECT and EXCEPT"
+					    : "VALUES",
 			   sel->has_setop ? "are" : "is");
 		return -1;
 	}
@@ -2871,7 +3181,8 @@ static int select_body(catq *q, const sql_select *sel, const level *outer, bool 
 		}
 		if (bind_expr(&lv, sel->group_by[i], &groups[i], err, 0)) {
 			const sql_expr *g = sel->group_by[i];
-			if (g->kind != SQL_COLUMN || g->qualifier || (col = target_by_name(t, nt, g->name)) < 0)
+			if (g->kind != SQL_COLUMN || g->qualifier ||
+			    (col = target_by_name(t, nt, g->name)) < 0)
 				return -1;
 			groups[i] = t[col].bound;
 		}
@@ -2904,7 +3215,8 @@ static int select_body(catq *q, const sql_select *sel, const level *outer, bool 
 	for (size_t i = 0; i < sel->nfrom; i++)
 		if (ons[i] && type_in(&lv, ons[i], false, &ty, &tm, err))
 			return -1;
-	if ((where && type_in(&lv, where, false, &ty, &tm, err)) || (having && type_in(&lv, having, true, &ty, &tm, err)))
+	if ((where && type_in(&lv, where, false, &ty, &tm, err)) ||
+	    (having && type_in(&lv, having, true, &ty, &tm, err)))
 		return -1;
 	for (size_t i = 0; i < sel->ngroup_by; i++)
 		if (type_in(&lv, groups[i], false, &ty, &tm, err))
@@ -2973,6 +3285,7 @@ static int select_body(catq *q, const sql_select *sel, const level *outer, bool 
 			nunits = 1; /* aggregates over no rows: one row */
 		for (size_t g = 0; g < nunits; g++) {
 			units[g].rows = arena_calloc(q->a, counts[g] + 1, sizeof *units[g].rows);
+			units[g].n = 0;
 			if (!units[g].rows)
 				return oom(err);
 		}
@@ -3020,7 +3333,8 @@ static int select_body(catq *q, const sql_select *sel, const level *outer, bool 
 	}
 
 	if (sel->norder && res->nrows > 1) {
-		size_t *idx = arena_alloc(q->a, res->nrows * sizeof *idx), *tmp = arena_alloc(q->a, res->nrows * sizeof *tmp);
+		size_t *idx = arena_alloc(q->a, res->nrows * sizeof *idx),
+		       *tmp = arena_alloc(q->a, res->nrows * sizeof *tmp);
 		value **sorted = arena_alloc(q->a, res->nrows * sizeof *sorted);
 		if (!idx || !tmp || !sorted)
 			return oom(err);
@@ -3068,12 +3382,12 @@ static const struct {
 	const char *name;
 	uint32_t oid;
 } catalog_rels[] = {
-    {"pg_type", 1247},	       {"pg_attribute", 1249},	 {"pg_proc", 1255},	  {"pg_class", 1259},
-    {"pg_authid", 1260},       {"pg_database", 1262},	 {"pg_tablespace", 1213}, {"pg_namespace", 2615},
-    {"pg_constraint", 2606},   {"pg_index", 2610},	 {"pg_inherits", 2611},	  {"pg_language", 2612},
-    {"pg_description", 2609},  {"pg_am", 2601},		 {"pg_attrdef", 2604},	  {"pg_rewrite", 2618},
-    {"pg_trigger", 2620},      {"pg_extension", 3079},	 {"pg_collation", 3456},  {"pg_enum", 3501},
-    {"pg_range", 3541},	       {"pg_policy", 3256},	 {"pg_statistic_ext", 3381}, {"pg_sequence", 2224},
+    {"pg_type", 1247},	      {"pg_attribute", 1249}, {"pg_proc", 1255},	  {"pg_class", 1259},
+    {"pg_authid", 1260},      {"pg_database", 1262},  {"pg_tablespace", 1213},	  {"pg_namespace", 2615},
+    {"pg_constraint", 2606},  {"pg_index", 2610},     {"pg_inherits", 2611},	  {"pg_language", 2612},
+    {"pg_description", 2609}, {"pg_am", 2601},	      {"pg_attrdef", 2604},	  {"pg_rewrite", 2618},
+    {"pg_trigger", 2620},     {"pg_extension", 3079}, {"pg_collation", 3456},	  {"pg_enum", 3501},
+    {"pg_range", 3541},	      {"pg_policy", 3256},    {"pg_statistic_ext", 3381}, {"pg_sequence", 2224},
     {"pg_publication", 6104},
 };
 
@@ -3189,13 +3503,15 @@ static int64_t regclass_lookup(pgcatalog_ctx *ctx, const char *s, size_t len)
 		if (t)
 			return rel_oid(t->table_id, PGC_TABLE);
 		for (size_t i = 0; cat && i < cat->n_tables; i++) {
-			const char *pk = cat->tables[i]->n_primary_key ? pkey_name(ctx->a, cat->tables[i]) : NULL;
+			const char *pk =
+			    cat->tables[i]->n_primary_key ? pkey_name(ctx->a, cat->tables[i]) : NULL;
 			if (pk && strcmp(pk, name) == 0)
 				return rel_oid(cat->tables[i]->table_id, PGC_PKEY);
 		}
 		for (size_t i = 0; cat && i < cat->n_indexes; i++)
 			if (cat->indexes[i]->name && strcmp(cat->indexes[i]->name, name) == 0)
-				return rel_oid(cat->indexes[i]->table_id, PGC_INDEX + cat->indexes[i]->column);
+				return rel_oid(cat->indexes[i]->table_id,
+					       PGC_INDEX + cat->indexes[i]->column);
 	}
 	if (!schema || strcmp(schema, "pg_catalog") == 0)
 		for (size_t i = 0; i < sizeof catalog_rels / sizeof catalog_rels[0]; i++)
@@ -3213,7 +3529,10 @@ static value text_of_regclass(pgcatalog_ctx *ctx, value v)
 	uint32_t part;
 	const char *name = NULL;
 	if (oid_lookup(ctx->cat, v.u.i, &t, &part, &ix))
-		name = part == PGC_TABLE ? t->name : part == PGC_PKEY ? pkey_name(ctx->a, t) : ix ? ix->name : NULL;
+		name = part == PGC_TABLE  ? t->name
+		       : part == PGC_PKEY ? pkey_name(ctx->a, t)
+		       : ix		  ? ix->name
+					  : NULL;
 	for (size_t i = 0; !name && i < sizeof catalog_rels / sizeof catalog_rels[0]; i++)
 		if (catalog_rels[i].oid == v.u.i)
 			name = catalog_rels[i].name;
@@ -3310,7 +3629,8 @@ static int fn_constraintdef(pgcatalog_ctx *ctx, const value *args, size_t nargs,
 		*out = value_null(OID_TEXT);
 		return 0;
 	}
-	const char *cols = pkey_columns(ctx->a, t), *s = cols ? arena_printf(ctx->a, "PRIMARY KEY (%s)", cols) : NULL;
+	const char *cols = pkey_columns(ctx->a, t),
+		   *s = cols ? arena_printf(ctx->a, "PRIMARY KEY (%s)", cols) : NULL;
 	if (!s)
 		return oom(err);
 	*out = text_value(s);
@@ -3471,7 +3791,8 @@ static int fn_size_pretty(pgcatalog_ctx *ctx, const value *args, size_t nargs, v
 	return 0;
 }
 
-static int regex_match(pgcatalog_ctx *ctx, const value *args, bool icase, bool negate, value *out, sql_error *err)
+static int regex_match(pgcatalog_ctx *ctx, const value *args, bool icase, bool negate, value *out,
+		       sql_error *err)
 {
 	const char *s, *p;
 	size_t sl, pl;
@@ -3539,7 +3860,8 @@ static int regclass_of(pgcatalog_ctx *ctx, const value *arg, bool missing_ok, va
 	if (oid < 0)
 		eval_error(err, "42602", -1, "invalid name syntax");
 	else
-		eval_error(err, "42P01", -1, "relation \"%.*s\" does not exist", (int)arg->u.s.len, arg->u.s.ptr);
+		eval_error(err, "42P01", -1, "relation \"%.*s\" does not exist", (int)arg->u.s.len,
+			   arg->u.s.ptr);
 	return -1;
 }
 
@@ -3738,11 +4060,20 @@ int pgcatalog_func_hook(eval_ctx *c, const char *name, const value *args, size_t
 static int asyncpg_types(catq *q, bool types_only, rel **out, sql_error *err)
 {
 	static const colspec cols[] = {
-	    {"oid", OID_OID},		  {"ns", OID_NAME},		{"name", OID_NAME},
-	    {"kind", OID_CHAR},		  {"basetype", OID_OID},	{"elemtype", OID_OID},
-	    {"elemdelim", OID_CHAR},	  {"range_subtype", OID_OID},	{"attrtypoids", OID_OID_ARRAY},
-	    {"attrnames", OID_TEXT_ARRAY}, {"depth", OID_INT4},		{"basetype_name", OID_TEXT},
-	    {"elemtype_name", OID_TEXT},  {"range_subtype_name", OID_TEXT},
+	    {"oid", OID_OID},
+	    {"ns", OID_NAME},
+	    {"name", OID_NAME},
+	    {"kind", OID_CHAR},
+	    {"basetype", OID_OID},
+	    {"elemtype", OID_OID},
+	    {"elemdelim", OID_CHAR},
+	    {"range_subtype", OID_OID},
+	    {"attrtypoids", OID_OID_ARRAY},
+	    {"attrnames", OID_TEXT_ARRAY},
+	    {"depth", OID_INT4},
+	    {"basetype_name", OID_TEXT},
+	    {"elemtype_name", OID_TEXT},
+	    {"range_subtype_name", OID_TEXT},
 	};
 	size_t ncols = sizeof cols / sizeof cols[0];
 	rel *r = rel_new(q->a, ncols);
@@ -3768,7 +4099,8 @@ static int asyncpg_types(catq *q, bool types_only, rel **out, sql_error *err)
 	}
 	value ids = q->params[0];
 	value_error ve;
-	if (!ids.isnull && ids.type != OID_OID_ARRAY && value_cast(q->a, &q->params[0], OID_OID_ARRAY, -1, true, &ids, &ve)) {
+	if (!ids.isnull && ids.type != OID_OID_ARRAY &&
+	    value_cast(q->a, &q->params[0], OID_OID_ARRAY, -1, true, &ids, &ve)) {
 		eval_error(err, ve.sqlstate, -1, "%s", ve.message);
 		return -1;
 	}
@@ -3854,6 +4186,12 @@ static int psql_publications(catq *q, rel **out, sql_error *err)
 	return 0;
 }
 
+static bool is_asyncpg_intro(const sql_select *sel)
+{
+	return sel && sel->has_cte && sel->nfrom == 1 && sel->from[0].name && !sel->from[0].schema &&
+	       strcmp(sel->from[0].name, "typeinfo_tree") == 0;
+}
+
 static bool is_psql_publications(const sql_select *sel, const char *query)
 {
 	return sel && sel->has_setop && query && strstr(query, "FROM pg_catalog.pg_publication p") &&
@@ -3874,7 +4212,8 @@ static bool expr_needs_catalog(const sql_expr *e, int depth)
 		return true;
 	if (e->kind == SQL_OP && e->nargs == 2 && regex_function(e->name))
 		return true;
-	if (e->kind == SQL_SUBQUERY && e->sub && (e->sub->nfrom == 0 || select_reads_catalog(e->sub, depth + 1)))
+	if (e->kind == SQL_SUBQUERY && e->sub &&
+	    (e->sub->nfrom == 0 || select_reads_catalog(e->sub, depth + 1)))
 		return true;
 	for (size_t i = 0; i < e->nargs; i++)
 		if (expr_needs_catalog(e->args[i], depth + 1))
@@ -3888,7 +4227,7 @@ static bool select_reads_catalog(const sql_select *sel, int depth)
 		return false;
 	for (size_t i = 0; i < sel->nfrom; i++) {
 		const sql_from *f = &sel->from[i];
-		if (f->sub && select_reads_catalog(f->sub, depth + 1))
+		if ((f->sub && select_reads_catalog(f->sub, depth + 1)) || f->func)
 			return true;
 		if (f->name && (vrel_find(f->schema, f->name) ||
 				(f->schema && (strcmp(f->schema, "pg_catalog") == 0 ||
@@ -3905,9 +4244,7 @@ static bool select_reads_catalog(const sql_select *sel, int depth)
 
 bool pgcatalog_handles(const sql_select *sel, const char *query)
 {
-	if (query && strstr(query, "typeinfo_tree"))
-		return true;
-	if (is_psql_publications(sel, query))
+	if (is_asyncpg_intro(sel) || is_psql_publications(sel, query))
 		return true;
 	return sel && select_reads_catalog(sel, 0);
 }
@@ -3917,17 +4254,17 @@ int pgcatalog_select(pgcatalog_ctx *ctx, const sql_select *sel, pg_oid *param_ty
 {
 	memset(out, 0, sizeof *out);
 	catq q = {.ctx = ctx,
-		   .a = ctx->a,
-		   .param_types = param_types,
-		   .nparams = nparams,
-		   .params = describe_only ? NULL : params};
+		  .a = ctx->a,
+		  .param_types = param_types,
+		  .nparams = nparams,
+		  .params = describe_only ? NULL : params};
 	q.cache = arena_calloc(ctx->a, PGC_NVRELS, sizeof *q.cache);
 	if (!q.cache)
 		return oom(err);
 	rel *r;
-	int rc = ctx->query && strstr(ctx->query, "typeinfo_tree") ? asyncpg_types(&q, describe_only, &r, err)
-		 : is_psql_publications(sel, ctx->query)		   ? psql_publications(&q, &r, err)
-									   : select_run(&q, sel, NULL, describe_only, &r, err);
+	int rc = is_asyncpg_intro(sel)			 ? asyncpg_types(&q, describe_only, &r, err)
+		 : is_psql_publications(sel, ctx->query) ? psql_publications(&q, &r, err)
+							 : select_run(&q, sel, NULL, describe_only, &r, err);
 	if (rc)
 		return -1;
 	/* Parameters nothing gave a type to are text, as an untyped literal. */
@@ -3938,7 +4275,8 @@ int pgcatalog_select(pgcatalog_ctx *ctx, const sql_select *sel, pg_oid *param_ty
 	if (!out->cols)
 		return oom(err);
 	for (size_t i = 0; i < r->ncols; i++)
-		out->cols[i] = (exec_column){.name = r->names[i], .type = r->types[i], .typmod = r->typmods[i]};
+		out->cols[i] =
+		    (exec_column){.name = r->names[i], .type = r->types[i], .typmod = r->typmods[i]};
 	out->ncols = r->ncols;
 	out->returns_rows = true;
 	out->rows = r->rows;
