@@ -69,29 +69,46 @@ int eval_column_index(const eval_scope *s, const sql_expr *e)
 	return -1;
 }
 
-const char *eval_column_name(const sql_expr *e)
+/* PostgreSQL's FigureColname: strength 2 for a column or function name,
+ * 1 for a type name from a cast, 0 for none. */
+static const char *column_name(const sql_expr *e, int *strength)
 {
+	*strength = 2;
 	switch (e->kind) {
 	case SQL_COLUMN:
-		return e->name;
 	case SQL_FUNC:
 	case SQL_SQLFUNC:
 		return e->name;
-	case SQL_CAST:
-		if (e->args[0]->kind == SQL_CONST || e->args[0]->kind == SQL_PARAM)
-			return e->cast.name ? e->cast.name : "?column?";
-		return eval_column_name(e->args[0]);
+	case SQL_CAST: {
+		const char *inner = column_name(e->args[0], strength);
+		if (*strength <= 1 && e->cast.name) {
+			*strength = 1;
+			return e->cast.name;
+		}
+		return inner;
+	}
 	case SQL_COALESCE:
 		return "coalesce";
 	case SQL_CASE:
+		*strength = 1;
 		return "case";
 	case SQL_ARRAY:
 		return "array";
 	case SQL_SUBQUERY:
-		return e->name && strcmp(e->name, "exists") == 0 ? "exists" : "?column?";
+		if (e->name && strcmp(e->name, "exists") == 0)
+			return "exists";
+		break;
 	default:
-		return "?column?";
+		break;
 	}
+	*strength = 0;
+	return "?column?";
+}
+
+const char *eval_column_name(const sql_expr *e)
+{
+	int strength;
+	return column_name(e, &strength);
 }
 
 /* --- types --- */
@@ -1092,6 +1109,97 @@ static int eval_func(eval_ctx *c, const sql_expr *e, value *out, sql_error *err,
 		for (size_t i = 0; i < a.u.s.len; i++)
 			s[i] = (char)(f[0] == 'l' ? tolower((unsigned char)s[i]) : toupper((unsigned char)s[i]));
 		*out = value_text(OID_TEXT, s, a.u.s.len);
+		return 0;
+	}
+	if (strcmp(f, "concat") == 0) {
+		/* NULL arguments are skipped, as PostgreSQL's concat does. */
+		char *acc = arena_strdup(c->a, "");
+		size_t len = 0;
+		for (size_t i = 0; acc && i < e->nargs; i++) {
+			char *t;
+			size_t tl;
+			if (eval(c, e->args[i], &a, err, depth))
+				return -1;
+			if (a.isnull)
+				continue;
+			if (text_of(c, &a, &t, &tl, err, e->location))
+				return -1;
+			char *n = arena_alloc(c->a, len + tl + 1);
+			if (!n)
+				return oom(err);
+			memcpy(n, acc, len);
+			memcpy(n + len, t, tl);
+			n[len + tl] = 0;
+			acc = n;
+			len += tl;
+		}
+		if (!acc)
+			return oom(err);
+		*out = value_text(OID_TEXT, acc, len);
+		return 0;
+	}
+	if (strcmp(f, "replace") == 0) {
+		value from, to;
+		if (e->nargs != 3)
+			return nargs_error(e, err);
+		if (arg_text(c, e, 0, &a, err, depth) || arg_text(c, e, 1, &from, err, depth) ||
+		    arg_text(c, e, 2, &to, err, depth))
+			return -1;
+		if (a.isnull || from.isnull || to.isnull) {
+			*out = value_null(OID_TEXT);
+			return 0;
+		}
+		if (from.u.s.len == 0) {
+			*out = a;
+			out->type = OID_TEXT;
+			return 0;
+		}
+		size_t count = 0;
+		for (size_t i = 0; i + from.u.s.len <= a.u.s.len;)
+			if (memcmp(a.u.s.ptr + i, from.u.s.ptr, from.u.s.len) == 0) {
+				count++;
+				i += from.u.s.len;
+			} else {
+				i++;
+			}
+		size_t len = a.u.s.len - count * from.u.s.len + count * to.u.s.len;
+		char *r = arena_alloc(c->a, len + 1), *w = r;
+		if (!r)
+			return oom(err);
+		for (size_t i = 0; i < a.u.s.len;)
+			if (i + from.u.s.len <= a.u.s.len && memcmp(a.u.s.ptr + i, from.u.s.ptr, from.u.s.len) == 0) {
+				memcpy(w, to.u.s.ptr, to.u.s.len);
+				w += to.u.s.len;
+				i += from.u.s.len;
+			} else {
+				*w++ = a.u.s.ptr[i++];
+			}
+		*w = 0;
+		*out = value_text(OID_TEXT, r, len);
+		return 0;
+	}
+	if (strcmp(f, "jsonb_typeof") == 0) {
+		if (e->nargs != 1)
+			return nargs_error(e, err);
+		if (eval(c, e->args[0], &a, err, depth))
+			return -1;
+		if (a.isnull) {
+			*out = value_null(OID_TEXT);
+			return 0;
+		}
+		if (a.type != OID_JSONB && cast_to(c, &a, OID_JSONB, -1, false, &a, err, e->location))
+			return -1;
+		size_t i = 0;
+		while (i < a.u.s.len && strchr(" \t\r\n", a.u.s.ptr[i]))
+			i++;
+		char ch = i < a.u.s.len ? a.u.s.ptr[i] : 0;
+		const char *t = ch == '{'   ? "object"
+				: ch == '[' ? "array"
+				: ch == '"' ? "string"
+				: ch == 't' || ch == 'f' ? "boolean"
+				: ch == 'n' ? "null"
+					    : "number";
+		*out = value_text(OID_TEXT, (char *)t, strlen(t));
 		return 0;
 	}
 	if (strcmp(f, "array_length") == 0 || strcmp(f, "cardinality") == 0) {
