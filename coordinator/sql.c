@@ -24,19 +24,24 @@
 
 typedef PgQuery__Node node;
 
-/* Levels of the token estimate allowed before a statement is refused: the
- * estimate counts every operator of a chain and every bracket, so it is
- * above the real depth; twice the limit leaves room for that. */
-#define NESTING_LIMIT (2 * SQL_MAX_DEPTH)
+/* Levels of the token estimate allowed before a statement is refused. The
+ * estimate counts every operator of a chain and every bracket, so it is at
+ * or above the depth the translation counts; a level costs libpg_query at
+ * most about 8 messages to pack ("(SELECT" nesting) and its packing about
+ * 200 bytes of stack per message. */
+#define NESTING_LIMIT SQL_MAX_DEPTH
 /* Protobuf message levels allowed in the packed tree: an expression level
- * is two messages (Node and e.g. A_Expr), a CASE four. protobuf-c needs
- * under 1 KB of stack per level, so this stays under 4 MB. */
-#define WIRE_DEPTH_LIMIT (4 * SQL_MAX_DEPTH)
+ * is two messages (Node and e.g. A_Expr), so the deepest expression the
+ * translation accepts fits, with room for the statement around it (CASE,
+ * IN and subqueries take more messages per level and meet this limit
+ * first). protobuf-c's unpacking takes under 1 KB of stack per level. */
+#define WIRE_DEPTH_LIMIT (2 * SQL_MAX_DEPTH + 64)
 #define MAX_COLUMNS 1600 /* PostgreSQL's MaxHeapAttributeNumber */
 
-static const char SUPPORTED[] = "CREATE EXTENSION, CREATE TABLE, DROP TABLE, CREATE INDEX, DROP INDEX, INSERT, "
-				"UPDATE, DELETE, SELECT, COPY FROM STDIN, SET, SHOW, RESET, BEGIN, COMMIT, "
-				"ROLLBACK, DISCARD, DEALLOCATE, EXPLAIN";
+static const char SUPPORTED[] =
+    "CREATE EXTENSION, CREATE TABLE, DROP TABLE, CREATE INDEX, DROP INDEX, INSERT, "
+    "UPDATE, DELETE, SELECT, COPY FROM STDIN, SET, SHOW, RESET, BEGIN, COMMIT, "
+    "ROLLBACK, DISCARD, DEALLOCATE, EXPLAIN";
 
 typedef struct ctx {
 	arena *a;
@@ -151,7 +156,6 @@ static sql_expr *new_expr(ctx *c, sql_expr_kind kind, int location)
 		return NULL;
 	e->kind = kind;
 	e->location = location;
-	e->param = 0;
 	return e;
 }
 
@@ -196,6 +200,10 @@ static int node_location(const node *n)
 		return n->type_cast->location;
 	case PG_QUERY__NODE__NODE_SET_TO_DEFAULT:
 		return n->set_to_default->location;
+	case PG_QUERY__NODE__NODE_ROW_EXPR:
+		return n->row_expr->location;
+	case PG_QUERY__NODE__NODE_A_INDIRECTION:
+		return node_location(n->a_indirection->arg);
 	default:
 		return -1;
 	}
@@ -230,12 +238,13 @@ static int relation_name(ctx *c, const PgQuery__RangeVar *rv, const char **name)
 	if (!rv)
 		return bad_tree(c, "missing relation");
 	if (present(rv->catalogname))
-		return fail(c, "0A000", rv->location, "cross-database references are not implemented: %s.%s.%s",
-			    rv->catalogname, rv->schemaname, rv->relname);
+		return fail(c, "0A000", rv->location,
+			    "cross-database references are not implemented: %s.%s.%s", rv->catalogname,
+			    rv->schemaname, rv->relname);
 	if (present(rv->schemaname) && strcmp(rv->schemaname, "public") != 0)
 		return fail(c, "0A000", rv->location,
-			    "OmenDB tables are in schema \"public\": \"%s.%s\" is not supported", rv->schemaname,
-			    rv->relname);
+			    "OmenDB tables are in schema \"public\": \"%s.%s\" is not supported",
+			    rv->schemaname, rv->relname);
 	return (*name = str_dup(c, rv->relname)) ? 0 : -1;
 }
 
@@ -250,12 +259,13 @@ static int drop_name(ctx *c, const node *n, const char **name)
 		return bad_tree(c, "DROP object name");
 	const char *schema = l->n_items == 2 ? node_str(l->items[0]) : "public";
 	if (l->n_items > 2 || !schema || strcmp(schema, "public") != 0)
-		return fail(c, "0A000", -1, "OmenDB tables and indexes are in schema \"public\": \"%s\" is not supported",
+		return fail(c, "0A000", -1,
+			    "OmenDB tables and indexes are in schema \"public\": \"%s\" is not supported",
 			    last);
 	return (*name = str_dup(c, last)) ? 0 : -1;
 }
 
-/* --- the nesting guard over tokens --- */
+/* --- protobuf wire format (protobuf.dev "Encoding"), for the guards --- */
 
 typedef struct wire {
 	const uint8_t *p, *end;
@@ -297,6 +307,8 @@ static bool wire_bytes(wire *w, wire *sub)
 	w->p = sub->end;
 	return true;
 }
+
+/* --- the nesting guards --- */
 
 /* The token's effect on the nesting estimate. */
 enum { TOK_NONE, TOK_OPEN, TOK_CLOSE, TOK_OP, TOK_CHAIN, TOK_RESET, TOK_END_STMT };
@@ -510,7 +522,9 @@ static int wire_depth_guard(ctx *c, const uint8_t *data, size_t len)
 		if (!wire_bytes(&f, &payload))
 			goto malformed;
 		const ProtobufCFieldDescriptor *fd =
-		    key >> 3 > UINT32_MAX ? NULL : protobuf_c_message_descriptor_get_field(st[top].d, (unsigned)(key >> 3));
+		    key >> 3 > UINT32_MAX
+			? NULL
+			: protobuf_c_message_descriptor_get_field(st[top].d, (unsigned)(key >> 3));
 		if (fd && fd->type == PROTOBUF_C_TYPE_MESSAGE) {
 			if (top + 1 == WIRE_DEPTH_LIMIT) {
 				rc = too_complex(c, -1);
@@ -570,8 +584,8 @@ static const struct serial_type {
 	const char *as;
 	pg_oid oid;
 } serial_types[] = {
-    {"serial", "int4", OID_INT4},      {"serial4", "int4", OID_INT4},	  {"bigserial", "int8", OID_INT8},
-    {"serial8", "int8", OID_INT8},     {"smallserial", "int2", OID_INT2}, {"serial2", "int2", OID_INT2},
+    {"serial", "int4", OID_INT4},  {"serial4", "int4", OID_INT4},     {"bigserial", "int8", OID_INT8},
+    {"serial8", "int8", OID_INT8}, {"smallserial", "int2", OID_INT2}, {"serial2", "int2", OID_INT2},
 };
 
 /* The integer type modifiers of tn (vector(3), numeric(10, 2)): PostgreSQL
@@ -584,7 +598,8 @@ static int typmod_ints(ctx *c, const PgQuery__TypeName *tn, int32_t *v, size_t c
 		const node *m = tn->typmods[i];
 		if (!m || m->node_case != PG_QUERY__NODE__NODE_A_CONST ||
 		    m->a_const->val_case != PG_QUERY__A__CONST__VAL_IVAL)
-			return fail(c, "42601", tn->location, "type modifiers must be simple constants or identifiers");
+			return fail(c, "42601", tn->location,
+				    "type modifiers must be simple constants or identifiers");
 		v[i] = m->a_const->ival->ival;
 	}
 	return 0;
@@ -599,13 +614,15 @@ static int typmod_of(ctx *c, const PgQuery__TypeName *tn, const struct known_typ
 	if (tn->n_typmods == 0)
 		return 0;
 	if (k->tm == TM_NONE)
-		return fail(c, "42601", tn->location, "type modifier is not allowed for type \"%s\"", k->name);
+		return fail(c, "42601", tn->location, "type modifier is not allowed for type \"%s\"",
+			    k->name);
 	if (typmod_ints(c, tn, v, k->tm == TM_NUMERIC ? 2 : 1))
 		return -1;
 	switch (k->tm) {
 	case TM_VECTOR:
 		if (v[0] < 1)
-			return fail(c, "22023", tn->location, "dimensions for type vector must be at least 1");
+			return fail(c, "22023", tn->location,
+				    "dimensions for type vector must be at least 1");
 		if (v[0] > VECTOR_MAX_DIM)
 			return fail(c, "22023", tn->location, "dimensions for type vector cannot exceed %d",
 				    VECTOR_MAX_DIM);
@@ -613,7 +630,8 @@ static int typmod_of(ctx *c, const PgQuery__TypeName *tn, const struct known_typ
 		return 0;
 	case TM_CHARLEN:
 		if (v[0] < 1)
-			return fail(c, "22023", tn->location, "length for type %s must be at least 1", k->name);
+			return fail(c, "22023", tn->location, "length for type %s must be at least 1",
+				    k->name);
 		if (v[0] > 10485760)
 			return fail(c, "22023", tn->location, "length for type %s cannot exceed %d", k->name,
 				    10485760);
@@ -621,7 +639,8 @@ static int typmod_of(ctx *c, const PgQuery__TypeName *tn, const struct known_typ
 		return 0;
 	case TM_BITLEN:
 		if (v[0] < 1)
-			return fail(c, "22023", tn->location, "length for type %s must be at least 1", k->name);
+			return fail(c, "22023", tn->location, "length for type %s must be at least 1",
+				    k->name);
 		if (v[0] > 83886080)
 			return fail(c, "22023", tn->location, "length for type %s cannot exceed %d", k->name,
 				    83886080);
@@ -629,16 +648,19 @@ static int typmod_of(ctx *c, const PgQuery__TypeName *tn, const struct known_typ
 		return 0;
 	case TM_PRECISION:
 		if (v[0] < 0)
-			return fail(c, "22023", tn->location, "TIMESTAMP(%d)%s precision must not be negative", v[0],
+			return fail(c, "22023", tn->location,
+				    "TIMESTAMP(%d)%s precision must not be negative", v[0],
 				    k->oid == OID_TIMESTAMPTZ ? " WITH TIME ZONE" : "");
 		*typmod = v[0] > 6 ? 6 : v[0]; /* PostgreSQL warns and lowers it to 6 */
 		return 0;
 	case TM_NUMERIC: {
 		int32_t scale = tn->n_typmods == 2 ? v[1] : 0;
 		if (v[0] < 1 || v[0] > 1000)
-			return fail(c, "22023", tn->location, "NUMERIC precision %d must be between 1 and 1000", v[0]);
+			return fail(c, "22023", tn->location,
+				    "NUMERIC precision %d must be between 1 and 1000", v[0]);
 		if (scale < -1000 || scale > 1000)
-			return fail(c, "22023", tn->location, "NUMERIC scale %d must be between -1000 and 1000", scale);
+			return fail(c, "22023", tn->location,
+				    "NUMERIC scale %d must be between -1000 and 1000", scale);
 		/* make_numeric_typmod */
 		*typmod = (int32_t)((((uint32_t)v[0] << 16) | ((uint32_t)scale & 0x7ff)) + 4);
 		return 0;
@@ -663,8 +685,9 @@ static int resolve_type(ctx *c, const PgQuery__TypeName *tn, sql_type *out, bool
 	const char *schema = tn->n_names == 2 ? node_str(tn->names[0]) : NULL;
 	if (!last || (tn->n_names == 2 && !schema))
 		return bad_tree(c, "type name part");
-	bool builtin = tn->n_names == 1 || (tn->n_names == 2 && (strcmp(schema, "pg_catalog") == 0 ||
-								 strcmp(schema, "public") == 0));
+	bool builtin =
+	    tn->n_names == 1 ||
+	    (tn->n_names == 2 && (strcmp(schema, "pg_catalog") == 0 || strcmp(schema, "public") == 0));
 	bool array = tn->n_array_bounds > 0;
 	out->oid = 0;
 	out->typmod = -1;
@@ -719,8 +742,10 @@ static int bit_const(ctx *c, const char *bs, int location, value *out)
 			s[i] = d;
 			continue;
 		}
-		int x = d >= '0' && d <= '9' ? d - '0' : d >= 'a' && d <= 'f' ? d - 'a' + 10
-							  : d >= 'A' && d <= 'F' ? d - 'A' + 10 : -1;
+		int x = d >= '0' && d <= '9'   ? d - '0'
+			: d >= 'a' && d <= 'f' ? d - 'a' + 10
+			: d >= 'A' && d <= 'F' ? d - 'A' + 10
+					       : -1;
 		if (x < 0)
 			return fail(c, "22P02", location, "\"%c\" is not a valid hexadecimal digit", d);
 		for (int b = 0; b < 4; b++)
@@ -835,6 +860,8 @@ static int between(ctx *c, const PgQuery__AExpr *ae, sql_expr **out)
 	    binary(c, SQL_OP, "<=", ae->location, x2, hi, &le) ||
 	    binary(c, SQL_AND, NULL, ae->location, ge, le, &both))
 		return -1;
+	if (!x1 || !lo || !hi)
+		return bad_tree(c, "BETWEEN operands");
 	if (ae->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN)
 		return negate(c, ae->location, both, out);
 	*out = both;
@@ -903,6 +930,8 @@ static int a_expr(ctx *c, const PgQuery__AExpr *ae, sql_expr **out)
 		if (!e || !new_args(c, e, list->list->n_items + 1) || expr(c, ae->lexpr, &e->args[0]) ||
 		    expr_list(c, list->list->items, list->list->n_items, e->args + 1))
 			return -1;
+		if (!e->args[0])
+			return bad_tree(c, "IN without an operand");
 		e->negated = strcmp(op, "<>") == 0;
 		*out = e;
 		return 0;
@@ -1009,19 +1038,20 @@ static int case_expr(ctx *c, const PgQuery__CaseExpr *ce, sql_expr **out)
 
 static int indirection(ctx *c, const PgQuery__AIndirection *ai, sql_expr **out)
 {
+	int loc = node_location(ai->arg);
 	for (size_t i = 0; i < ai->n_indirection; i++) {
 		const node *n = ai->indirection[i];
 		if (!n || n->node_case == PG_QUERY__NODE__NODE_STRING)
-			return unsupported(c, -1, "field selection (composite types) is");
+			return unsupported(c, loc, "field selection (composite types) is");
 		if (n->node_case == PG_QUERY__NODE__NODE_A_STAR)
-			return unsupported(c, -1, "(x).* is");
+			return unsupported(c, loc, "(x).* is");
 		if (n->node_case != PG_QUERY__NODE__NODE_A_INDICES)
 			return bad_tree(c, "indirection");
 		if (n->a_indices->is_slice)
-			return unsupported(c, -1, "array slices are");
+			return unsupported(c, loc, "array slices are");
 	}
 	if (ai->n_indirection != 1)
-		return unsupported(c, -1, "multidimensional subscripts are");
+		return unsupported(c, loc, "multidimensional subscripts are");
 	sql_expr *base;
 	if (expr(c, ai->arg, &base))
 		return -1;
@@ -1079,13 +1109,14 @@ static int sub_link(ctx *c, const PgQuery__SubLink *sl, sql_expr **out)
 		 * names "=". */
 		const char *op = last_name(sl->oper_name, sl->n_oper_name);
 		if (op && strcmp(op, "=") != 0)
-			return unsupported(c, sl->location, "op ANY (subquery) with an operator other than = is");
+			return unsupported(c, sl->location,
+					   "op ANY (subquery) with an operator other than = is");
 		break;
 	}
+	case PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK:
+		break;
 	case PG_QUERY__SUB_LINK_TYPE__ALL_SUBLINK:
 		return unsupported(c, sl->location, "op ALL (subquery) is");
-	case PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK:
-		return unsupported(c, sl->location, "ARRAY(subquery) is");
 	default:
 		return unsupported(c, sl->location, "row comparisons with subqueries are");
 	}
@@ -1096,6 +1127,8 @@ static int sub_link(ctx *c, const PgQuery__SubLink *sl, sql_expr **out)
 		return -1;
 	if (sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK) {
 		e->name = "exists";
+	} else if (sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ARRAY_SUBLINK) {
+		e->name = "array";
 	} else if (sl->sub_link_type == PG_QUERY__SUB_LINK_TYPE__ANY_SUBLINK) {
 		e->sublink_in = true;
 		if (!new_args(c, e, 1) || expr(c, sl->testexpr, &e->args[0]))
@@ -1138,7 +1171,8 @@ static int expr_node(ctx *c, const node *n, sql_expr **out)
 	sql_expr *e;
 	switch (n->node_case) {
 	case PG_QUERY__NODE__NODE_A_CONST:
-		if (!(e = new_expr(c, SQL_CONST, n->a_const->location)) || const_value(c, n->a_const, &e->val))
+		if (!(e = new_expr(c, SQL_CONST, n->a_const->location)) ||
+		    const_value(c, n->a_const, &e->val))
 			return -1;
 		*out = e;
 		return 0;
@@ -1179,12 +1213,15 @@ static int expr_node(ctx *c, const node *n, sql_expr **out)
 	case PG_QUERY__NODE__NODE_BOOLEAN_TEST: {
 		const PgQuery__BooleanTest *bt = n->boolean_test;
 		PgQuery__BoolTestType t = bt->booltesttype;
-		bool unknown = t == PG_QUERY__BOOL_TEST_TYPE__IS_UNKNOWN || t == PG_QUERY__BOOL_TEST_TYPE__IS_NOT_UNKNOWN;
-		if (!(e = new_expr(c, unknown ? SQL_IS_NULL : SQL_IS_BOOL, bt->location)) || !new_args(c, e, 1) ||
-		    expr(c, bt->arg, &e->args[0]))
+		bool unknown = t == PG_QUERY__BOOL_TEST_TYPE__IS_UNKNOWN ||
+			       t == PG_QUERY__BOOL_TEST_TYPE__IS_NOT_UNKNOWN;
+		if (!(e = new_expr(c, unknown ? SQL_IS_NULL : SQL_IS_BOOL, bt->location)) ||
+		    !new_args(c, e, 1) || expr(c, bt->arg, &e->args[0]))
 			return -1;
-		e->bool_value = t == PG_QUERY__BOOL_TEST_TYPE__IS_TRUE || t == PG_QUERY__BOOL_TEST_TYPE__IS_NOT_TRUE;
-		e->negated = t == PG_QUERY__BOOL_TEST_TYPE__IS_NOT_TRUE || t == PG_QUERY__BOOL_TEST_TYPE__IS_NOT_FALSE ||
+		e->bool_value =
+		    t == PG_QUERY__BOOL_TEST_TYPE__IS_TRUE || t == PG_QUERY__BOOL_TEST_TYPE__IS_NOT_TRUE;
+		e->negated = t == PG_QUERY__BOOL_TEST_TYPE__IS_NOT_TRUE ||
+			     t == PG_QUERY__BOOL_TEST_TYPE__IS_NOT_FALSE ||
 			     t == PG_QUERY__BOOL_TEST_TYPE__IS_NOT_UNKNOWN;
 		*out = e;
 		return 0;
@@ -1229,12 +1266,14 @@ static int expr_node(ctx *c, const node *n, sql_expr **out)
 	case PG_QUERY__NODE__NODE_COLLATE_CLAUSE:
 		return expr(c, n->collate_clause->arg, out);
 	case PG_QUERY__NODE__NODE_SET_TO_DEFAULT:
-		return fail(c, "42601", n->set_to_default->location, "DEFAULT is not allowed in this context");
+		return fail(c, "42601", n->set_to_default->location,
+			    "DEFAULT is not allowed in this context");
 	default: {
 		const char *what = expr_feature(n);
 		if (what)
-			return unsupported(c, -1, what);
-		return fail(c, "0A000", -1, "expressions of kind %s are not supported by OmenDB", node_type_name(n));
+			return unsupported(c, node_location(n), what);
+		return fail(c, "0A000", node_location(n),
+			    "expressions of kind %s are not supported by OmenDB", node_type_name(n));
 	}
 	}
 }
@@ -1357,7 +1396,8 @@ static int from_item(ctx *c, const node *n, sql_from *f)
 	case PG_QUERY__NODE__NODE_RANGE_VAR: {
 		const PgQuery__RangeVar *rv = n->range_var;
 		if (present(rv->catalogname))
-			return fail(c, "0A000", rv->location, "cross-database references are not implemented");
+			return fail(c, "0A000", rv->location,
+				    "cross-database references are not implemented");
 		if (present(rv->schemaname) && !(f->schema = str_dup(c, rv->schemaname)))
 			return -1;
 		if (!(f->name = str_dup(c, rv->relname)))
@@ -1389,7 +1429,8 @@ static int from_item(ctx *c, const node *n, sql_from *f)
 			return unsupported(c, -1, "LATERAL is");
 		if (!rs->subquery || rs->subquery->node_case != PG_QUERY__NODE__NODE_SELECT_STMT)
 			return bad_tree(c, "FROM subquery");
-		if (!(f->sub = alloc(c, 1, sizeof *f->sub)) || select_stmt(c, rs->subquery->select_stmt, f->sub))
+		if (!(f->sub = alloc(c, 1, sizeof *f->sub)) ||
+		    select_stmt(c, rs->subquery->select_stmt, f->sub))
 			return -1;
 		return alias_of(c, rs->alias, f);
 	}
@@ -1400,6 +1441,54 @@ static int from_item(ctx *c, const node *n, sql_from *f)
 	default:
 		return unsupported(c, -1, "this kind of FROM item is");
 	}
+}
+
+/* The name a FROM item's columns are qualified with: its alias, else the
+ * relation's name; NULL for an unnamed function call. */
+static const char *from_qualifier(const sql_from *f)
+{
+	return f->alias ? f->alias : f->name;
+}
+
+/* JOIN ... USING (a, b) as ON l.a = r.a AND l.b = r.b, which it means when
+ * the left side is one named item (pgjdbc's type lookup joins that way). A
+ * longer left side would need the catalog to tell which item holds each
+ * column. */
+static int join_using(ctx *c, const PgQuery__JoinExpr *je, const sql_from *left, sql_from *right)
+{
+	const char *lq = left ? from_qualifier(left) : NULL, *rq = from_qualifier(right);
+	if (!lq || !rq)
+		return unsupported(c, -1, "JOIN ... USING after another join or with an unnamed item is");
+	if (je->join_using_alias)
+		return unsupported(c, -1, "JOIN ... USING (...) AS alias is");
+	sql_expr *on = NULL;
+	for (size_t i = 0; i < je->n_using_clause; i++) {
+		const char *col = node_str(je->using_clause[i]);
+		sql_expr *l = new_expr(c, SQL_COLUMN, -1), *r = l ? new_expr(c, SQL_COLUMN, -1) : NULL, *eq;
+		if (!col)
+			return bad_tree(c, "USING column");
+		if (!r || !(l->name = r->name = str_dup(c, col)))
+			return -1;
+		l->qualifier = lq;
+		r->qualifier = rq;
+		if (binary(c, SQL_OP, "=", -1, l, r, &eq))
+			return -1;
+		if (!on) {
+			on = eq;
+		} else if (on->kind == SQL_AND) {
+			sql_expr **args = alloc(c, on->nargs + 1, sizeof *args);
+			if (!args)
+				return -1;
+			memcpy(args, on->args, on->nargs * sizeof *args);
+			args[on->nargs] = eq;
+			on->args = args;
+			on->nargs++;
+		} else if (binary(c, SQL_AND, NULL, -1, on, eq, &on)) {
+			return -1;
+		}
+	}
+	right->on = on;
+	return 0;
 }
 
 static size_t join_chain(const node *n)
@@ -1433,14 +1522,17 @@ static int from_clause(ctx *c, node **items, size_t n, sql_select *s)
 		if (from_item(c, base, &s->from[next]))
 			return -1;
 		s->from[next++].join = i == 0 ? SQL_JOIN_NONE : SQL_JOIN_CROSS;
+		const sql_from *first = &s->from[next - 1];
 		for (size_t j = 0; j < k; j++) {
 			const PgQuery__JoinExpr *je = chain[j];
 			sql_from *f = &s->from[next++];
-			if (je->is_natural || je->n_using_clause)
-				return unsupported(c, -1, "NATURAL joins and JOIN ... USING are");
+			if (je->is_natural)
+				return unsupported(c, -1, "NATURAL joins are");
 			if (je->alias)
 				return unsupported(c, -1, "aliases on joins are");
 			if (from_item(c, je->rarg, f) || expr(c, je->quals, &f->on))
+				return -1;
+			if (je->n_using_clause && join_using(c, je, j == 0 ? first : NULL, f))
 				return -1;
 			switch (je->jointype) {
 			case PG_QUERY__JOIN_TYPE__JOIN_INNER:
@@ -1480,7 +1572,7 @@ static int order_by(ctx *c, node **items, size_t n, sql_select *s)
 		s->order[i].desc = sb->sortby_dir == PG_QUERY__SORT_BY_DIR__SORTBY_DESC;
 		s->order[i].nulls = sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_FIRST  ? 1
 				    : sb->sortby_nulls == PG_QUERY__SORT_BY_NULLS__SORTBY_NULLS_LAST ? 2
-												      : 0;
+												     : 0;
 	}
 	return 0;
 }
@@ -1498,7 +1590,8 @@ static int limit_expr(ctx *c, const node *n, sql_expr **out)
 static int select_body(ctx *c, const PgQuery__SelectStmt *s, sql_select *out)
 {
 	out->has_cte = s->with_clause != NULL;
-	if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE && s->op != PG_QUERY__SET_OPERATION__SET_OPERATION_UNDEFINED) {
+	if (s->op != PG_QUERY__SET_OPERATION__SETOP_NONE &&
+	    s->op != PG_QUERY__SET_OPERATION__SET_OPERATION_UNDEFINED) {
 		out->has_setop = true;
 		return 0;
 	}
@@ -1525,12 +1618,13 @@ static int select_body(ctx *c, const PgQuery__SelectStmt *s, sql_select *out)
 	if (expr(c, s->having_clause, &out->having))
 		return -1;
 	if (s->n_values_lists) {
-		if (values_rows(c, s->values_lists, s->n_values_lists, false, &out->values, &out->nvalue_cols))
+		if (values_rows(c, s->values_lists, s->n_values_lists, false, &out->values,
+				&out->nvalue_cols))
 			return -1;
 		out->nvalues = s->n_values_lists;
 	}
-	if (order_by(c, s->sort_clause, s->n_sort_clause, out) || limit_expr(c, s->limit_count, &out->limit) ||
-	    limit_expr(c, s->limit_offset, &out->offset))
+	if (order_by(c, s->sort_clause, s->n_sort_clause, out) ||
+	    limit_expr(c, s->limit_count, &out->limit) || limit_expr(c, s->limit_offset, &out->offset))
 		return -1;
 	out->for_update = s->n_locking_clause > 0;
 	return 0;
@@ -1580,10 +1674,12 @@ static const char *constraint_feature(PgQuery__ConstrType t)
 	}
 }
 
-static int set_primary_key(ctx *c, sql_create_table *t, int location, node **keys, size_t nkeys, const char *col)
+static int set_primary_key(ctx *c, sql_create_table *t, int location, node **keys, size_t nkeys,
+			   const char *col)
 {
 	if (t->primary_key)
-		return fail(c, "42P16", location, "multiple primary keys for table \"%s\" are not allowed", t->name);
+		return fail(c, "42P16", location, "multiple primary keys for table \"%s\" are not allowed",
+			    t->name);
 	if (col) {
 		if (!(t->primary_key = alloc(c, 1, sizeof *t->primary_key)))
 			return -1;
@@ -1601,7 +1697,8 @@ static int set_primary_key(ctx *c, sql_create_table *t, int location, node **key
 static int column_def(ctx *c, const PgQuery__ColumnDef *cd, sql_create_table *t, sql_column_def *col)
 {
 	bool saw_null = false, saw_not_null = false;
-	if (!(col->name = str_dup(c, cd->colname)) || resolve_type(c, cd->type_name, &col->type, &col->serial, NULL))
+	if (!(col->name = str_dup(c, cd->colname)) ||
+	    resolve_type(c, cd->type_name, &col->type, &col->serial, NULL))
 		return -1;
 	if (cd->coll_clause)
 		return unsupported(c, cd->location, "COLLATE on columns is");
@@ -1618,16 +1715,19 @@ static int column_def(ctx *c, const PgQuery__ColumnDef *cd, sql_create_table *t,
 		case PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL:
 			if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_NULL ? saw_not_null : saw_null)
 				return fail(c, "42601", k->location,
-					    "conflicting NULL/NOT NULL declarations for column \"%s\" of table \"%s\"",
+					    "conflicting NULL/NOT NULL declarations for column \"%s\" of "
+					    "table \"%s\"",
 					    col->name, t->name);
-			*(k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_NULL ? &saw_null : &saw_not_null) = true;
+			*(k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_NULL ? &saw_null : &saw_not_null) =
+			    true;
 			break;
 		case PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT:
 		case PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY:
 			if (col->default_value || col->serial)
-				return fail(c, "42601", k->location,
-					    "multiple default values specified for column \"%s\" of table \"%s\"",
-					    col->name, t->name);
+				return fail(
+				    c, "42601", k->location,
+				    "multiple default values specified for column \"%s\" of table \"%s\"",
+				    col->name, t->name);
 			if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT) {
 				if (expr(c, k->raw_expr, &col->default_value))
 					return -1;
@@ -1639,7 +1739,8 @@ static int column_def(ctx *c, const PgQuery__ColumnDef *cd, sql_create_table *t,
 			 * OVERRIDING SYSTEM VALUE to refuse explicit values. */
 			if (strcmp(k->generated_when, "d") != 0)
 				return unsupported(c, k->location, "GENERATED ALWAYS AS IDENTITY is");
-			if (col->type.oid != OID_INT2 && col->type.oid != OID_INT4 && col->type.oid != OID_INT8)
+			if (col->type.oid != OID_INT2 && col->type.oid != OID_INT4 &&
+			    col->type.oid != OID_INT8)
 				return fail(c, "22023", k->location,
 					    "identity column type must be smallint, integer, or bigint");
 			col->serial = true;
@@ -1704,8 +1805,9 @@ static int create_table(ctx *c, const PgQuery__CreateStmt *cs, sql_create_table 
 			const PgQuery__Constraint *k = el->constraint;
 			if (k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY)
 				return unsupported(c, k->location,
-						   constraint_feature(k->contype) ? constraint_feature(k->contype)
-										  : "this table constraint is");
+						   constraint_feature(k->contype)
+						       ? constraint_feature(k->contype)
+						       : "this table constraint is");
 			if (k->n_including)
 				return unsupported(c, k->location, "INCLUDE in a primary key is");
 			if (set_primary_key(c, t, k->location, k->keys, k->n_keys, NULL))
@@ -1863,8 +1965,9 @@ static int create_index(ctx *c, const PgQuery__IndexStmt *is, sql_create_index *
 
 static int on_conflict(ctx *c, const PgQuery__OnConflictClause *oc, sql_insert *ins)
 {
-	ins->on_conflict = oc->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_UPDATE ? SQL_CONFLICT_UPDATE
-											 : SQL_CONFLICT_NOTHING;
+	ins->on_conflict = oc->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_UPDATE
+			       ? SQL_CONFLICT_UPDATE
+			       : SQL_CONFLICT_NOTHING;
 	const PgQuery__InferClause *inf = oc->infer;
 	if (inf) {
 		if (present(inf->conname))
@@ -1897,7 +2000,8 @@ static bool plain_values(const PgQuery__SelectStmt *s)
 {
 	return s->n_values_lists && !s->n_target_list && !s->n_from_clause && !s->n_sort_clause &&
 	       !s->limit_count && !s->limit_offset && !s->with_clause && !s->n_locking_clause &&
-	       (s->op == PG_QUERY__SET_OPERATION__SETOP_NONE || s->op == PG_QUERY__SET_OPERATION__SET_OPERATION_UNDEFINED);
+	       (s->op == PG_QUERY__SET_OPERATION__SETOP_NONE ||
+		s->op == PG_QUERY__SET_OPERATION__SET_OPERATION_UNDEFINED);
 }
 
 static int insert(ctx *c, const PgQuery__InsertStmt *is, sql_insert *ins)
@@ -1920,7 +2024,8 @@ static int insert(ctx *c, const PgQuery__InsertStmt *is, sql_insert *ins)
 			if (!n || n->node_case != PG_QUERY__NODE__NODE_RES_TARGET)
 				return bad_tree(c, "INSERT column");
 			if (n->res_target->n_indirection)
-				return unsupported(c, n->res_target->location, "inserting into a subscript or field is");
+				return unsupported(c, n->res_target->location,
+						   "inserting into a subscript or field is");
 			if (!(ins->columns[i] = str_dup(c, n->res_target->name)))
 				return -1;
 		}
@@ -1940,11 +2045,14 @@ static int insert(ctx *c, const PgQuery__InsertStmt *is, sql_insert *ins)
 		ins->nrows = s->n_values_lists;
 		/* transformInsertStmt's checks against an explicit column list */
 		if (ins->columns && ins->nvalues > ins->ncolumns)
-			return fail(c, "42601", rv->location, "INSERT has more expressions than target columns");
+			return fail(c, "42601", rv->location,
+				    "INSERT has more expressions than target columns");
 		if (ins->columns && ins->nvalues < ins->ncolumns)
-			return fail(c, "42601", rv->location, "INSERT has more target columns than expressions");
+			return fail(c, "42601", rv->location,
+				    "INSERT has more target columns than expressions");
 	} else {
-		if (!(ins->select = alloc(c, 1, sizeof *ins->select)) || select_stmt(c, src->select_stmt, ins->select))
+		if (!(ins->select = alloc(c, 1, sizeof *ins->select)) ||
+		    select_stmt(c, src->select_stmt, ins->select))
 			return -1;
 	}
 	if (is->on_conflict_clause && on_conflict(c, is->on_conflict_clause, ins))
@@ -1968,7 +2076,7 @@ static int update(ctx *c, const PgQuery__UpdateStmt *us, sql_update *up)
 		   : 0;
 }
 
-static int delete(ctx *c, const PgQuery__DeleteStmt *ds, sql_delete *del)
+static int delete_from(ctx *c, const PgQuery__DeleteStmt *ds, sql_delete *del)
 {
 	if (relation_name(c, ds->relation, &del->table))
 		return -1;
@@ -2003,7 +2111,8 @@ static int variable_set(ctx *c, const PgQuery__VariableSetStmt *vs, sql_stmt *st
 	case PG_QUERY__VARIABLE_SET_KIND__VAR_RESET:
 	case PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL:
 		st->kind = SQL_STMT_RESET;
-		st->u.name = vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL ? "all" : lower_dup(c, vs->name);
+		st->u.name =
+		    vs->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL ? "all" : lower_dup(c, vs->name);
 		return st->u.name ? 0 : -1;
 	case PG_QUERY__VARIABLE_SET_KIND__VAR_SET_CURRENT:
 		return unsupported_stmt(c, st->location, "SET ... FROM CURRENT");
@@ -2030,7 +2139,7 @@ static int transaction(ctx *c, const PgQuery__TransactionStmt *ts, sql_stmt *st)
 		if (ts->chain)
 			return unsupported_stmt(c, st->location, "COMMIT/ROLLBACK AND CHAIN");
 		st->kind = ts->kind == PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_COMMIT ? SQL_STMT_COMMIT
-											   : SQL_STMT_ROLLBACK;
+											  : SQL_STMT_ROLLBACK;
 		return 0;
 	case PG_QUERY__TRANSACTION_STMT_KIND__TRANS_STMT_SAVEPOINT:
 		return unsupported_stmt(c, st->location, "SAVEPOINT");
@@ -2056,12 +2165,14 @@ static int def_bool(ctx *c, const PgQuery__DefElem *de, bool *out)
 		*out = a->boolean->boolval;
 		return 0;
 	}
-	if (a->node_case == PG_QUERY__NODE__NODE_INTEGER && (a->integer->ival == 0 || a->integer->ival == 1)) {
+	if (a->node_case == PG_QUERY__NODE__NODE_INTEGER &&
+	    (a->integer->ival == 0 || a->integer->ival == 1)) {
 		*out = a->integer->ival == 1;
 		return 0;
 	}
 	const char *s = node_str(a);
-	static const char *const yes[] = {"true", "on", "yes", "1"}, *const no[] = {"false", "off", "no", "0"};
+	static const char *const yes[] = {"true", "on", "yes", "1"}, *const no[] = {"false", "off", "no",
+										    "0"};
 	for (size_t i = 0; s && i < 4; i++) {
 		if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
 			*out = strcasecmp(s, yes[i]) == 0;
@@ -2221,7 +2332,8 @@ static int explain(ctx *c, const PgQuery__ExplainStmt *es, sql_stmt *st)
 		} else if (strcmp(de->defname, "format") == 0) {
 			const char *f = node_str(de->arg);
 			if (!f || strcasecmp(f, "text") != 0)
-				return unsupported_stmt(c, st->location, "EXPLAIN in a format other than text");
+				return unsupported_stmt(c, st->location,
+							"EXPLAIN in a format other than text");
 		}
 	}
 	sql_stmt *inner = alloc(c, 1, sizeof *inner);
@@ -2382,7 +2494,7 @@ static int stmt_node(ctx *c, const node *n, sql_stmt *st)
 		return update(c, n->update_stmt, &st->u.update);
 	case PG_QUERY__NODE__NODE_DELETE_STMT:
 		st->kind = SQL_STMT_DELETE;
-		return delete(c, n->delete_stmt, &st->u.del);
+		return delete_from(c, n->delete_stmt, &st->u.del);
 	case PG_QUERY__NODE__NODE_SELECT_STMT:
 		st->kind = SQL_STMT_SELECT;
 		return select_stmt(c, n->select_stmt, &st->u.select);
@@ -2567,7 +2679,8 @@ int sql_max_param(const sql_stmt *s)
 		return max_int(m, max_targets(up->returning, up->nreturning));
 	}
 	case SQL_STMT_DELETE:
-		return max_int(max_expr(s->u.del.where), max_targets(s->u.del.returning, s->u.del.nreturning));
+		return max_int(max_expr(s->u.del.where),
+			       max_targets(s->u.del.returning, s->u.del.nreturning));
 	case SQL_STMT_SELECT:
 		return max_select(&s->u.select);
 	case SQL_STMT_SET:

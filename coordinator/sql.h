@@ -26,50 +26,50 @@
 #define SQL_MAX_PARAMS 65535
 
 typedef enum sql_expr_kind {
-	SQL_CONST,	/* value: string literals and NULL have type OID_UNKNOWN;
-			   integers are int4, int8 when too big for int4, then
-			   numeric; 1.5 is numeric; B'101' / X'1F' are bit */
-	SQL_PARAM,	/* $param */
-	SQL_COLUMN,	/* [qualifier.]name */
-	SQL_STAR,	/* * or qualifier.* (select list, count(*)) */
-	SQL_OP,		/* name is the operator ("+", "<->", "->>", "@>", "~~"...);
-			   one arg for a prefix operator ("-" x), two otherwise.
-			   OPERATOR(pg_catalog.=) keeps the last part. Also:
-			   x LIKE/ILIKE y as "~~"/"~~*" ("!~~"/"!~~*" negated),
-			   SIMILAR TO as "~"/"!~" (args[1] a similar_to_escape
-			   call), x op ANY (array) / ALL (array) as the operator
-			   with "ANY"/"ALL" appended ("=ANY", "<>ALL"), and
-			   "IS DISTINCT FROM" / "IS NOT DISTINCT FROM" */
-	SQL_FUNC,	/* name(args); schema-qualified names keep the last part,
-			   lower-cased; star is set for count(*), distinct for
-			   f(DISTINCT ...). NULLIF(a, b), GREATEST(...) and
-			   LEAST(...) are "nullif", "greatest", "least"; SQL
-			   syntax the parser turns into calls keeps its name
-			   (x AT TIME ZONE z is timezone(z, x), EXTRACT(f FROM x)
-			   is extract('f', x)) */
-	SQL_CAST,	/* args[0]::type */
-	SQL_AND,	/* args[0] AND args[1] AND ...; x BETWEEN a AND b is
-			   x >= a AND x <= b (x translated twice), NOT BETWEEN
-			   the SQL_NOT of that */
+	SQL_CONST,  /* value: string literals and NULL have type OID_UNKNOWN;
+		       integers are int4, int8 when too big for int4, then
+		       numeric; 1.5 is numeric; B'101' / X'1F' are bit */
+	SQL_PARAM,  /* $param */
+	SQL_COLUMN, /* [qualifier.]name */
+	SQL_STAR,   /* * or qualifier.* (select list, count(*)) */
+	SQL_OP,	    /* name is the operator ("+", "<->", "->>", "@>", "~~"...);
+		       one arg for a prefix operator ("-" x), two otherwise.
+		       OPERATOR(pg_catalog.=) keeps the last part. Also:
+		       x LIKE/ILIKE y as "~~"/"~~*" ("!~~"/"!~~*" negated),
+		       SIMILAR TO as "~"/"!~" (args[1] a similar_to_escape
+		       call), x op ANY (array) / ALL (array) as the operator
+		       with "ANY"/"ALL" appended ("=ANY", "<>ALL"), and
+		       "IS DISTINCT FROM" / "IS NOT DISTINCT FROM" */
+	SQL_FUNC,   /* name(args); schema-qualified names keep the last part,
+		       lower-cased; star is set for count(*), distinct for
+		       f(DISTINCT ...). NULLIF(a, b), GREATEST(...) and
+		       LEAST(...) are "nullif", "greatest", "least"; SQL
+		       syntax the parser turns into calls keeps its name
+		       (x AT TIME ZONE z is timezone(z, x), EXTRACT(f FROM x)
+		       is extract('f', x)) */
+	SQL_CAST,   /* args[0]::type */
+	SQL_AND,    /* args[0] AND args[1] AND ...; x BETWEEN a AND b is
+		       x >= a AND x <= b (x translated twice), NOT BETWEEN
+		       the SQL_NOT of that */
 	SQL_OR,
-	SQL_NOT,	/* args[0] */
-	SQL_IS_NULL,	/* args[0] IS [NOT] NULL (negated for NOT) */
-	SQL_IS_BOOL,	/* args[0] IS [NOT] TRUE/FALSE: bool_value, negated
-			   (IS [NOT] UNKNOWN is SQL_IS_NULL) */
-	SQL_IN,		/* args[0] [NOT] IN (args[1..]) */
-	SQL_ARRAY,	/* ARRAY[args...]; cast.oid is the element type when the
-			   array is cast to an array type (ARRAY[1,2]::real[]:
-			   OID_FLOAT4), else 0 */
-	SQL_CASE,	/* CASE [args[0]] WHEN w THEN t ... ELSE e END: args holds
-			   arg (or NULL), then pairs w, t, then else (or NULL) */
-	SQL_COALESCE,	/* COALESCE(args...) */
-	SQL_SUBSCRIPT,	/* args[0][args[1]] (1-based, as PostgreSQL arrays) */
-	SQL_SQLFUNC,	/* current_user, current_schema, session_user,
-			   current_database, current_timestamp, now...: name */
-	SQL_SUBQUERY,	/* (SELECT ...) scalar (name NULL), EXISTS (SELECT ...)
-			   (name "exists"), or args[0] IN (SELECT ...) / = ANY
-			   (SELECT ...) when sublink_in (NOT IN is the SQL_NOT of
-			   it): sub */
+	SQL_NOT,       /* args[0] */
+	SQL_IS_NULL,   /* args[0] IS [NOT] NULL (negated for NOT) */
+	SQL_IS_BOOL,   /* args[0] IS [NOT] TRUE/FALSE: bool_value, negated
+			  (IS [NOT] UNKNOWN is SQL_IS_NULL) */
+	SQL_IN,	       /* args[0] [NOT] IN (args[1..]) */
+	SQL_ARRAY,     /* ARRAY[args...]; cast.oid is the element type when the
+			  array is cast to an array type (ARRAY[1,2]::real[]:
+			  OID_FLOAT4), else 0 */
+	SQL_CASE,      /* CASE [args[0]] WHEN w THEN t ... ELSE e END: args holds
+			  arg (or NULL), then pairs w, t, then else (or NULL) */
+	SQL_COALESCE,  /* COALESCE(args...) */
+	SQL_SUBSCRIPT, /* args[0][args[1]] (1-based, as PostgreSQL arrays) */
+	SQL_SQLFUNC,   /* current_user, current_schema, session_user,
+			  current_database, current_timestamp, now...: name */
+	SQL_SUBQUERY,  /* (SELECT ...) scalar (name NULL), EXISTS (SELECT ...)
+			  (name "exists"), ARRAY(SELECT ...) (name "array"), or
+			  args[0] IN (SELECT ...) / = ANY (SELECT ...) when
+			  sublink_in (NOT IN is the SQL_NOT of it): sub */
 } sql_expr_kind;
 
 /* A type name resolved as PostgreSQL's parser would: pg_catalog.int4 and
@@ -77,10 +77,10 @@ typedef enum sql_expr_kind {
  * pg_catalog names), vector in any schema spelling, and T[] (any number of
  * brackets) as the array type of T. */
 typedef struct sql_type {
-	pg_oid oid;	 /* 0 when the name is not a type OmenDB knows */
-	int32_t typmod;	 /* PostgreSQL's atttypmod (value.h): vector(3): 3;
-			    varchar(10): 14; numeric(10,2): (10 << 16 | 2) + 4;
-			    -1 none. Arrays keep their element's typmod. */
+	pg_oid oid;	  /* 0 when the name is not a type OmenDB knows */
+	int32_t typmod;	  /* PostgreSQL's atttypmod (value.h): vector(3): 3;
+			     varchar(10): 14; numeric(10,2): (10 << 16 | 2) + 4;
+			     -1 none. Arrays keep their element's typmod. */
 	const char *name; /* the last part of the name as the parser gives it
 			     ("int4" for integer, "float4" for real[], "halfvec"),
 			     as PostgreSQL names a cast's result column */
@@ -107,7 +107,7 @@ typedef struct sql_expr {
 } sql_expr;
 
 typedef enum sql_stmt_kind {
-	SQL_STMT_EMPTY,		 /* only a comment or ";" (sql_parse returns it alone) */
+	SQL_STMT_EMPTY, /* only a comment or ";" (sql_parse returns it alone) */
 	SQL_STMT_CREATE_EXTENSION,
 	SQL_STMT_CREATE_TABLE,
 	SQL_STMT_DROP_TABLE,
@@ -123,8 +123,8 @@ typedef enum sql_stmt_kind {
 	SQL_STMT_BEGIN,
 	SQL_STMT_COMMIT,
 	SQL_STMT_ROLLBACK,
-	SQL_STMT_COPY_FROM, /* COPY table [(cols)] FROM STDIN [WITH (...)] */
-	SQL_STMT_DISCARD,   /* DISCARD ALL and friends: accepted */
+	SQL_STMT_COPY_FROM,  /* COPY table [(cols)] FROM STDIN [WITH (...)] */
+	SQL_STMT_DISCARD,    /* DISCARD ALL and friends: accepted */
 	SQL_STMT_DEALLOCATE, /* DEALLOCATE name / ALL (name NULL) */
 	SQL_STMT_EXPLAIN,
 } sql_stmt_kind;
@@ -133,9 +133,9 @@ typedef struct sql_column_def {
 	const char *name;
 	sql_type type;
 	bool not_null;
-	bool primary_key; /* a column constraint PRIMARY KEY */
-	bool serial;	  /* serial / bigserial / smallserial (type is the int type)
-			     or GENERATED BY DEFAULT AS IDENTITY; implies not_null */
+	bool primary_key;	 /* a column constraint PRIMARY KEY */
+	bool serial;		 /* serial / bigserial / smallserial (type is the int type)
+				    or GENERATED BY DEFAULT AS IDENTITY; implies not_null */
 	sql_expr *default_value; /* NULL if none */
 } sql_column_def;
 
@@ -163,10 +163,10 @@ typedef struct sql_option {
 } sql_option;
 
 typedef struct sql_create_index {
-	const char *name;  /* NULL: generated as PostgreSQL would (table_col_idx) */
+	const char *name; /* NULL: generated as PostgreSQL would (table_col_idx) */
 	const char *table;
-	const char *method; /* "hnsw", "btree", "ivfflat"...: the executor decides */
-	const char *column; /* the single indexed column (several: refused here) */
+	const char *method;  /* "hnsw", "btree", "ivfflat"...: the executor decides */
+	const char *column;  /* the single indexed column (several: refused here) */
 	const char *opclass; /* "vector_l2_ops"..., NULL when not written */
 	sql_option *options; /* WITH (m = 16, ef_construction = 64) */
 	size_t noptions;
@@ -179,11 +179,21 @@ typedef struct sql_target {
 	const char *alias; /* AS name, or NULL */
 } sql_target;
 
-typedef enum sql_join_kind { SQL_JOIN_NONE, SQL_JOIN_INNER, SQL_JOIN_LEFT, SQL_JOIN_RIGHT, SQL_JOIN_FULL, SQL_JOIN_CROSS } sql_join_kind;
+typedef enum sql_join_kind {
+	SQL_JOIN_NONE,
+	SQL_JOIN_INNER,
+	SQL_JOIN_LEFT,
+	SQL_JOIN_RIGHT,
+	SQL_JOIN_FULL,
+	SQL_JOIN_CROSS
+} sql_join_kind;
 
 /* One FROM item: a relation, or a function call (generate_series,
  * unnest...), or a subquery; joined to the items before it by join with
- * condition on (NULL for cross joins and comma lists). */
+ * condition on (NULL for cross joins and comma lists). l JOIN r USING (c)
+ * arrives as ON l.c = r.c (qualified by alias, else relation name; only
+ * when l is a single item), so c stays qualified-only and SELECT * lists it
+ * twice; NATURAL joins are refused. */
 typedef struct sql_from {
 	const char *schema; /* NULL when unqualified */
 	const char *name;   /* relation name, NULL for a function or subquery */
@@ -216,9 +226,9 @@ typedef struct sql_select {
 	sql_expr *limit;  /* NULL: none (LIMIT ALL too) */
 	sql_expr *offset; /* NULL: none */
 	bool distinct;
-	bool for_update; /* FOR UPDATE/SHARE: refused by the executor */
-	bool has_cte;	 /* WITH ...: refused unless the catalog knows the query */
-	bool has_setop;	 /* UNION/INTERSECT/EXCEPT: larg/rarg not translated */
+	bool for_update;    /* FOR UPDATE/SHARE: refused by the executor */
+	bool has_cte;	    /* WITH ...: refused unless the catalog knows the query */
+	bool has_setop;	    /* UNION/INTERSECT/EXCEPT: larg/rarg not translated */
 	sql_expr ***values; /* a VALUES list used as a SELECT: rows of exprs */
 	size_t nvalues, nvalue_cols;
 } sql_select;
@@ -285,7 +295,7 @@ typedef struct sql_copy {
 	const char **columns; /* NULL: all */
 	size_t ncolumns;
 	sql_copy_format format;
-	char delimiter;	  /* default '\t' (text) or ',' (csv) */
+	char delimiter;		 /* default '\t' (text) or ',' (csv) */
 	const char *null_string; /* default "\\N" (text) or "" (csv) */
 	bool header;
 	char quote;  /* csv, default '"' */
@@ -321,7 +331,11 @@ typedef struct sql_error {
 /* Parses query (NUL-terminated) into *nstmts statements (*stmts in a). A
  * syntax error is 42601 with the parser's message and position; a valid
  * statement OmenDB does not support is 0A000 naming what is supported;
- * out of arena memory is 54000. Returns 0 or -1 with err filled. */
+ * nesting past SQL_MAX_DEPTH is 54001; out of arena memory is 54000.
+ * Returns 0 or -1 with err filled. libpg_query and protobuf-c recurse over
+ * the tree: with the nesting limits, a call needs at most about 2 MB of
+ * stack, whatever the query. Thread-safe (libpg_query keeps its state per
+ * thread). */
 int sql_parse(arena *a, const char *query, sql_stmt **stmts, size_t *nstmts, sql_error *err);
 
 /* The highest $n in the statement (0 if none), for ParameterDescription. */
