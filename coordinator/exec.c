@@ -3310,7 +3310,7 @@ int exec_describe(exec_session *s, const sql_stmt *st, pg_oid *param_types, size
 	if (ctx_open(&x, s, err))
 		return -1;
 	ctx_eval_init(&x, param_types, nparams, NULL);
-	x.query = NULL;
+	x.query = s->query;
 	int rc = dispatch(&x, st, true, out, err);
 	ctx_close(&x);
 	for (size_t i = 0; rc == 0 && i < nparams; i++)
@@ -3334,6 +3334,7 @@ int exec_run(exec_session *s, const sql_stmt *st, const value *params, size_t np
 	for (size_t i = 0; i < nparams; i++)
 		types[i] = params[i].type;
 	ctx_eval_init(&x, types, nparams, params);
+	x.query = s->query;
 	int rc = dispatch(&x, st, false, out, err);
 	ctx_close(&x);
 	return rc;

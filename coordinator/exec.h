@@ -63,6 +63,9 @@ typedef struct exec_session {
 	/* For eval: current_setting() and friends. */
 	const char *(*setting)(void *arg, const char *name);
 	void *setting_arg;
+	/* The text the statement came from (catalog emulation recognises some
+	 * driver queries by it); may be NULL. */
+	const char *query;
 	/* Set by a CancelRequest for this session: long waits stop with 57014. */
 	const _Atomic bool *cancel;
 } exec_session;

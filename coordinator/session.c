@@ -902,6 +902,7 @@ static void simple_query(session *s, const char *query)
 		} else if (h == 0) {
 			exec_session es;
 			exec_init(s, &es);
+			es.query = query;
 			h = exec_run(&es, st, NULL, 0, &res, &err) ? -1 : 1;
 		}
 		if (h < 0) {
@@ -1073,6 +1074,7 @@ static void msg_parse(session *s, const uint8_t *body, size_t len)
 		exec_result desc;
 		arena_reset(&s->a);
 		exec_init(s, &es);
+		es.query = p->query;
 		if (runs_in_exec(p->stmt) && exec_describe(&es, p->stmt, p->param_types, p->nparams, &desc, &err))
 			rc = -1;
 	}
@@ -1226,6 +1228,7 @@ static void describe_columns(session *s, prepared *ps, const int16_t *formats, s
 	} else if (ps->stmt && runs_in_exec(ps->stmt)) {
 		exec_session es;
 		exec_init(s, &es);
+		es.query = ps->query;
 		pg_oid *types = arena_calloc(&s->a, ps->nparams + 1, sizeof *types);
 		if (types)
 			memcpy(types, ps->param_types, ps->nparams * sizeof *types);
@@ -1330,6 +1333,7 @@ static void msg_execute(session *s, const uint8_t *body, size_t len)
 			if (h == 0) {
 				exec_session es;
 				exec_init(s, &es);
+				es.query = po->ps->query;
 				h = exec_run(&es, st, po->params, po->ps->nparams, &po->res, &err) ? -1 : 1;
 			}
 			po->a = s->a;
