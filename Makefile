@@ -26,7 +26,7 @@ asan: deps
 # ThreadSanitizer build of the concurrency tests.
 tsan: deps
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOMEN_TSAN=ON
-	cmake --build build-tsan -j$(JOBS) --target test_hnsw_concurrent
+	cmake --build build-tsan -j$(JOBS) --target test_hnsw_concurrent test_router
 	ctest --test-dir build-tsan --output-on-failure -L concurrency
 
 # A whole cluster on this machine (catalog group, 2 data groups of 3 replicas,
