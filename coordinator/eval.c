@@ -128,13 +128,14 @@ static pg_oid number_result(pg_oid l, pg_oid r)
 
 static bool is_comparison(const char *op)
 {
-	return strcmp(op, "=") == 0 || strcmp(op, "<>") == 0 || strcmp(op, "!=") == 0 || strcmp(op, "<") == 0 ||
-	       strcmp(op, "<=") == 0 || strcmp(op, ">") == 0 || strcmp(op, ">=") == 0;
+	return strcmp(op, "=") == 0 || strcmp(op, "<>") == 0 || strcmp(op, "!=") == 0 ||
+	       strcmp(op, "<") == 0 || strcmp(op, "<=") == 0 || strcmp(op, ">") == 0 || strcmp(op, ">=") == 0;
 }
 
 static bool is_distance_op(const char *op)
 {
-	return strcmp(op, "<->") == 0 || strcmp(op, "<#>") == 0 || strcmp(op, "<=>") == 0 || strcmp(op, "<+>") == 0;
+	return strcmp(op, "<->") == 0 || strcmp(op, "<#>") == 0 || strcmp(op, "<=>") == 0 ||
+	       strcmp(op, "<+>") == 0;
 }
 
 /* A parameter's type set from its context, when still unknown. */
@@ -191,7 +192,8 @@ static int op_type(eval_ctx *c, const sql_expr *e, pg_oid *t, sql_error *err, in
 			if (is_number(*t))
 				return 0;
 		}
-		eval_error(err, "42883", e->location, "operator does not exist: %s %s", op, value_type_name(*t));
+		eval_error(err, "42883", e->location, "operator does not exist: %s %s", op,
+			   value_type_name(*t));
 		return -1;
 	}
 	pg_oid l, r;
@@ -202,10 +204,10 @@ static int op_type(eval_ctx *c, const sql_expr *e, pg_oid *t, sql_error *err, in
 		*t = OID_BOOL;
 		return 0;
 	}
-	if (is_comparison(op) || strcmp(op, "IS DISTINCT FROM") == 0 || strcmp(op, "IS NOT DISTINCT FROM") == 0 ||
-	    strcmp(op, "~~") == 0 || strcmp(op, "!~~") == 0 || strcmp(op, "~~*") == 0 ||
-	    strcmp(op, "!~~*") == 0 || strcmp(op, "~") == 0 || strcmp(op, "!~") == 0 || strcmp(op, "~*") == 0 ||
-	    strcmp(op, "!~*") == 0) {
+	if (is_comparison(op) || strcmp(op, "IS DISTINCT FROM") == 0 ||
+	    strcmp(op, "IS NOT DISTINCT FROM") == 0 || strcmp(op, "~~") == 0 || strcmp(op, "!~~") == 0 ||
+	    strcmp(op, "~~*") == 0 || strcmp(op, "!~~*") == 0 || strcmp(op, "~") == 0 ||
+	    strcmp(op, "!~") == 0 || strcmp(op, "~*") == 0 || strcmp(op, "!~*") == 0) {
 		*t = OID_BOOL;
 		return 0;
 	}
@@ -252,8 +254,9 @@ static int func_type(eval_ctx *c, const sql_expr *e, pg_oid *t, int32_t *tm, sql
 			return -1;
 	}
 	*tm = -1;
-	if (strcmp(f, "l2_distance") == 0 || strcmp(f, "cosine_distance") == 0 || strcmp(f, "inner_product") == 0 ||
-	    strcmp(f, "l1_distance") == 0 || strcmp(f, "negative_inner_product") == 0) {
+	if (strcmp(f, "l2_distance") == 0 || strcmp(f, "cosine_distance") == 0 ||
+	    strcmp(f, "inner_product") == 0 || strcmp(f, "l1_distance") == 0 ||
+	    strcmp(f, "negative_inner_product") == 0) {
 		for (size_t i = 0; i < e->nargs && i < 2; i++)
 			hint_param(c, e->args[i], OID_VECTOR);
 		*t = OID_FLOAT8;
@@ -278,11 +281,13 @@ static int func_type(eval_ctx *c, const sql_expr *e, pg_oid *t, int32_t *tm, sql
 		*t = OID_INT8;
 	} else if (strcmp(f, "sum") == 0) {
 		*t = at[0] == OID_INT8 || at[0] == OID_NUMERIC ? OID_NUMERIC
-		     : is_int(at[0])			   ? OID_INT8
-		     : at[0] == OID_VECTOR		   ? OID_VECTOR
-							   : OID_FLOAT8;
+		     : is_int(at[0])			       ? OID_INT8
+		     : at[0] == OID_VECTOR		       ? OID_VECTOR
+							       : OID_FLOAT8;
 	} else if (strcmp(f, "avg") == 0) {
-		*t = at[0] == OID_VECTOR ? OID_VECTOR : is_int(at[0]) || at[0] == OID_NUMERIC ? OID_NUMERIC : OID_FLOAT8;
+		*t = at[0] == OID_VECTOR		     ? OID_VECTOR
+		     : is_int(at[0]) || at[0] == OID_NUMERIC ? OID_NUMERIC
+							     : OID_FLOAT8;
 	} else if (strcmp(f, "min") == 0 || strcmp(f, "max") == 0) {
 		*t = at[0];
 	} else if (strcmp(f, "abs") == 0 || strcmp(f, "round") == 0 || strcmp(f, "floor") == 0 ||
@@ -293,11 +298,13 @@ static int func_type(eval_ctx *c, const sql_expr *e, pg_oid *t, int32_t *tm, sql
 		   strcmp(f, "current_setting") == 0 || strcmp(f, "set_config") == 0 ||
 		   strcmp(f, "format_type") == 0 || strcmp(f, "concat") == 0 || strcmp(f, "replace") == 0 ||
 		   strcmp(f, "pg_typeof") == 0 || strcmp(f, "jsonb_typeof") == 0) {
-		*t = strcmp(f, "current_schema") == 0 || strcmp(f, "current_database") == 0 ? OID_NAME : OID_TEXT;
+		*t = strcmp(f, "current_schema") == 0 || strcmp(f, "current_database") == 0 ? OID_NAME
+											    : OID_TEXT;
 		if (strcmp(f, "pg_typeof") == 0)
 			*t = OID_REGTYPE;
-	} else if (strcmp(f, "length") == 0 || strcmp(f, "char_length") == 0 || strcmp(f, "array_length") == 0 ||
-		   strcmp(f, "pg_backend_pid") == 0 || strcmp(f, "cardinality") == 0) {
+	} else if (strcmp(f, "length") == 0 || strcmp(f, "char_length") == 0 ||
+		   strcmp(f, "array_length") == 0 || strcmp(f, "pg_backend_pid") == 0 ||
+		   strcmp(f, "cardinality") == 0) {
 		*t = OID_INT4;
 	} else if (strcmp(f, "to_regtype") == 0) {
 		*t = OID_REGTYPE;
@@ -338,7 +345,8 @@ static int type_of(eval_ctx *c, const sql_expr *e, pg_oid *t, int32_t *tm, sql_e
 			eval_error(err, "42P02", e->location, "there is no parameter $%d", e->param);
 			return -1;
 		}
-		*t = c->param_types && c->param_types[e->param - 1] ? c->param_types[e->param - 1] : OID_UNKNOWN;
+		*t = c->param_types && c->param_types[e->param - 1] ? c->param_types[e->param - 1]
+								    : OID_UNKNOWN;
 		return 0;
 	case SQL_COLUMN: {
 		int i = eval_column_index(c->scope, e);
@@ -350,10 +358,11 @@ static int type_of(eval_ctx *c, const sql_expr *e, pg_oid *t, int32_t *tm, sql_e
 		}
 		if (i < 0) {
 			if (e->qualifier)
-				eval_error(err, "42703", e->location, "column %s.%s does not exist", e->qualifier,
-					   e->name);
+				eval_error(err, "42703", e->location, "column %s.%s does not exist",
+					   e->qualifier, e->name);
 			else
-				eval_error(err, "42703", e->location, "column \"%s\" does not exist", e->name);
+				eval_error(err, "42703", e->location, "column \"%s\" does not exist",
+					   e->name);
 			return -1;
 		}
 		*t = c->scope->types[i];
@@ -399,7 +408,8 @@ static int type_of(eval_ctx *c, const sql_expr *e, pg_oid *t, int32_t *tm, sql_e
 					return -1;
 				hint_param(c, e->args[i], lt);
 			}
-			if ((e->kind == SQL_AND || e->kind == SQL_OR || e->kind == SQL_NOT) && at == OID_UNKNOWN)
+			if ((e->kind == SQL_AND || e->kind == SQL_OR || e->kind == SQL_NOT) &&
+			    at == OID_UNKNOWN)
 				hint_param(c, e->args[i], OID_BOOL);
 		}
 		*t = OID_BOOL;
@@ -420,7 +430,8 @@ static int type_of(eval_ctx *c, const sql_expr *e, pg_oid *t, int32_t *tm, sql_e
 			et = OID_TEXT;
 		*t = value_array_of(et);
 		if (*t == 0) {
-			eval_error(err, "0A000", e->location, "arrays of %s are not supported", value_type_name(et));
+			eval_error(err, "0A000", e->location, "arrays of %s are not supported",
+				   value_type_name(et));
 			return -1;
 		}
 		return 0;
@@ -465,7 +476,8 @@ static int type_of(eval_ctx *c, const sql_expr *e, pg_oid *t, int32_t *tm, sql_e
 			return -1;
 		*t = value_array_elem(at);
 		if (*t == 0) {
-			eval_error(err, "42804", e->location, "cannot subscript type %s because it is not an array",
+			eval_error(err, "42804", e->location,
+				   "cannot subscript type %s because it is not an array",
 				   value_type_name(at));
 			return -1;
 		}
@@ -574,7 +586,8 @@ static bool like_match(const char *s, size_t sl, const char *p, size_t pl, bool 
 				any = false;
 			}
 			char sc = s[si];
-			if (any || pc == sc || (ci && tolower((unsigned char)pc) == tolower((unsigned char)sc))) {
+			if (any || pc == sc ||
+			    (ci && tolower((unsigned char)pc) == tolower((unsigned char)sc))) {
 				pi += adv;
 				si++;
 				continue;
@@ -608,7 +621,10 @@ static int text_of(eval_ctx *c, const value *v, char **s, size_t *len, sql_error
 
 static int int_overflow(sql_error *err, pg_oid t, int location)
 {
-	eval_error(err, "22003", location, "%s out of range", t == OID_INT8 ? "bigint" : t == OID_INT2 ? "smallint" : "integer");
+	eval_error(err, "22003", location, "%s out of range",
+		   t == OID_INT8   ? "bigint"
+		   : t == OID_INT2 ? "smallint"
+				   : "integer");
 	return -1;
 }
 
@@ -715,10 +731,12 @@ static int eval_op(eval_ctx *c, const sql_expr *e, value *out, sql_error *err, i
 				*out = l;
 				return 0;
 			}
-			return arith("-", value_int(OID_INT2, 0), l, out, err, e->location) ? -1
-			       : (out->type = l.type, 0);
+			return arith("-", value_int(OID_INT2, 0), l, out, err, e->location)
+				   ? -1
+				   : (out->type = l.type, 0);
 		}
-		eval_error(err, "42883", e->location, "operator does not exist: %s %s", op, value_type_name(l.type));
+		eval_error(err, "42883", e->location, "operator does not exist: %s %s", op,
+			   value_type_name(l.type));
 		return -1;
 	}
 	if (eval(c, e->args[0], &l, err, depth) || eval(c, e->args[1], &r, err, depth))
@@ -751,15 +769,17 @@ static int eval_op(eval_ctx *c, const sql_expr *e, value *out, sql_error *err, i
 			return -1;
 		}
 		memcpy(base, op, n - 3);
-		if (r.type == OID_UNKNOWN && cast_to(c, &r, value_array_of(l.type == OID_UNKNOWN ? OID_TEXT : l.type), -1,
-						      false, &r, err, e->location))
+		if (r.type == OID_UNKNOWN &&
+		    cast_to(c, &r, value_array_of(l.type == OID_UNKNOWN ? OID_TEXT : l.type), -1, false, &r,
+			    err, e->location))
 			return -1;
 		if (l.isnull || r.isnull) {
 			*out = value_null(OID_BOOL);
 			return 0;
 		}
 		if (value_array_elem(r.type) == 0) {
-			eval_error(err, "42809", e->location, "op ANY/ALL (array) requires array on right side");
+			eval_error(err, "42809", e->location,
+				   "op ANY/ALL (array) requires array on right side");
 			return -1;
 		}
 		bool saw_null = false, result = all;
@@ -807,8 +827,8 @@ static int eval_op(eval_ctx *c, const sql_expr *e, value *out, sql_error *err, i
 		if (strcmp(op, "||") == 0) {
 			uint32_t dim = l.u.vec.dim + r.u.vec.dim;
 			if (dim > VECTOR_MAX_DIM) {
-				eval_error(err, "54000", e->location, "vector cannot have more than %d dimensions",
-					   VECTOR_MAX_DIM);
+				eval_error(err, "54000", e->location,
+					   "vector cannot have more than %d dimensions", VECTOR_MAX_DIM);
 				return -1;
 			}
 			float *x;
@@ -819,7 +839,7 @@ static int eval_op(eval_ctx *c, const sql_expr *e, value *out, sql_error *err, i
 			memcpy(x + l.u.vec.dim, r.u.vec.x, r.u.vec.dim * sizeof(float));
 			return 0;
 		}
-		if (check_dims(&l, &r, err, e->location))
+		if (check_dims(&l, &r, err, -1))
 			return -1;
 		uint32_t d = l.u.vec.dim;
 		if (is_distance_op(op)) {
@@ -846,7 +866,7 @@ static int eval_op(eval_ctx *c, const sql_expr *e, value *out, sql_error *err, i
 		}
 	}
 	if (is_number(l.type) && is_number(r.type) && strchr("+-*/%", op[0]) && op[1] == 0)
-		return arith(op, l, r, out, err, e->location);
+		return arith(op, l, r, out, err, -1);
 	if (strcmp(op, "||") == 0 && (is_text(l.type) || is_text(r.type))) {
 		char *a, *b;
 		size_t al, bl;
@@ -861,7 +881,8 @@ static int eval_op(eval_ctx *c, const sql_expr *e, value *out, sql_error *err, i
 		*out = value_text(OID_TEXT, s, al + bl);
 		return 0;
 	}
-	if ((strcmp(op, "~~") == 0 || strcmp(op, "!~~") == 0 || strcmp(op, "~~*") == 0 || strcmp(op, "!~~*") == 0) &&
+	if ((strcmp(op, "~~") == 0 || strcmp(op, "!~~") == 0 || strcmp(op, "~~*") == 0 ||
+	     strcmp(op, "!~~*") == 0) &&
 	    is_text(l.type) && is_text(r.type)) {
 		bool m = like_match(l.u.s.ptr, l.u.s.len, r.u.s.ptr, r.u.s.len, strchr(op, '*') != NULL);
 		*out = value_bool(op[0] == '!' ? !m : m);
@@ -923,8 +944,8 @@ static int eval_op(eval_ctx *c, const sql_expr *e, value *out, sql_error *err, i
 		return 0;
 	}
 undefined:
-	eval_error(err, "42883", e->location, "operator does not exist: %s %s %s", value_type_name(l.type), op,
-		   value_type_name(r.type));
+	eval_error(err, "42883", e->location, "operator does not exist: %s %s %s", value_type_name(l.type),
+		   op, value_type_name(r.type));
 	return -1;
 }
 
@@ -959,7 +980,8 @@ static int arg_text(eval_ctx *c, const sql_expr *e, size_t i, value *v, sql_erro
 
 static int nargs_error(const sql_expr *e, sql_error *err)
 {
-	eval_error(err, "42883", e->location, "function %s with %zu arguments does not exist", e->name, e->nargs);
+	eval_error(err, "42883", e->location, "function %s with %zu arguments does not exist", e->name,
+		   e->nargs);
 	return -1;
 }
 
@@ -967,8 +989,9 @@ static int eval_func(eval_ctx *c, const sql_expr *e, value *out, sql_error *err,
 {
 	const char *f = e->name;
 	value a, b;
-	if (strcmp(f, "l2_distance") == 0 || strcmp(f, "cosine_distance") == 0 || strcmp(f, "inner_product") == 0 ||
-	    strcmp(f, "l1_distance") == 0 || strcmp(f, "negative_inner_product") == 0) {
+	if (strcmp(f, "l2_distance") == 0 || strcmp(f, "cosine_distance") == 0 ||
+	    strcmp(f, "inner_product") == 0 || strcmp(f, "l1_distance") == 0 ||
+	    strcmp(f, "negative_inner_product") == 0) {
 		if (e->nargs != 2)
 			return nargs_error(e, err);
 		if (arg_vector(c, e, 0, &a, err, depth) || arg_vector(c, e, 1, &b, err, depth))
@@ -977,7 +1000,7 @@ static int eval_func(eval_ctx *c, const sql_expr *e, value *out, sql_error *err,
 			*out = value_null(OID_FLOAT8);
 			return 0;
 		}
-		if (check_dims(&a, &b, err, e->location))
+		if (check_dims(&a, &b, err, -1))
 			return -1;
 		uint32_t d = a.u.vec.dim;
 		double v = f[1] == '2'	 ? vector_l2_distance(a.u.vec.x, b.u.vec.x, d)
@@ -988,8 +1011,8 @@ static int eval_func(eval_ctx *c, const sql_expr *e, value *out, sql_error *err,
 		*out = value_float(OID_FLOAT8, v);
 		return 0;
 	}
-	if (strcmp(f, "vector_dims") == 0 || strcmp(f, "vector_norm") == 0 || strcmp(f, "l2_normalize") == 0 ||
-	    strcmp(f, "binary_quantize") == 0) {
+	if (strcmp(f, "vector_dims") == 0 || strcmp(f, "vector_norm") == 0 ||
+	    strcmp(f, "l2_normalize") == 0 || strcmp(f, "binary_quantize") == 0) {
 		if (e->nargs != 1)
 			return nargs_error(e, err);
 		if (arg_vector(c, e, 0, &a, err, depth))
@@ -1054,8 +1077,8 @@ static int eval_func(eval_ctx *c, const sql_expr *e, value *out, sql_error *err,
 		memcpy(x, a.u.vec.x + (lo - 1), (size_t)(hi - lo) * sizeof(float));
 		return 0;
 	}
-	if (strcmp(f, "abs") == 0 || strcmp(f, "round") == 0 || strcmp(f, "floor") == 0 || strcmp(f, "ceil") == 0 ||
-	    strcmp(f, "sqrt") == 0) {
+	if (strcmp(f, "abs") == 0 || strcmp(f, "round") == 0 || strcmp(f, "floor") == 0 ||
+	    strcmp(f, "ceil") == 0 || strcmp(f, "sqrt") == 0) {
 		if (e->nargs != 1)
 			return nargs_error(e, err);
 		if (eval(c, e->args[0], &a, err, depth))
@@ -1082,7 +1105,11 @@ static int eval_func(eval_ctx *c, const sql_expr *e, value *out, sql_error *err,
 			eval_error(err, "2201F", e->location, "cannot take square root of a negative number");
 			return -1;
 		}
-		x = f[0] == 'a' ? fabs(x) : f[0] == 'r' ? round(x) : f[0] == 'f' ? floor(x) : f[1] == 'e' ? ceil(x) : sqrt(x);
+		x = f[0] == 'a'	  ? fabs(x)
+		    : f[0] == 'r' ? round(x)
+		    : f[0] == 'f' ? floor(x)
+		    : f[1] == 'e' ? ceil(x)
+				  : sqrt(x);
 		*out = value_float(strcmp(f, "sqrt") == 0 ? OID_FLOAT8 : a.type, x);
 		return 0;
 	}
@@ -1107,7 +1134,8 @@ static int eval_func(eval_ctx *c, const sql_expr *e, value *out, sql_error *err,
 		if (!s)
 			return oom(err);
 		for (size_t i = 0; i < a.u.s.len; i++)
-			s[i] = (char)(f[0] == 'l' ? tolower((unsigned char)s[i]) : toupper((unsigned char)s[i]));
+			s[i] =
+			    (char)(f[0] == 'l' ? tolower((unsigned char)s[i]) : toupper((unsigned char)s[i]));
 		*out = value_text(OID_TEXT, s, a.u.s.len);
 		return 0;
 	}
@@ -1167,7 +1195,8 @@ static int eval_func(eval_ctx *c, const sql_expr *e, value *out, sql_error *err,
 		if (!r)
 			return oom(err);
 		for (size_t i = 0; i < a.u.s.len;)
-			if (i + from.u.s.len <= a.u.s.len && memcmp(a.u.s.ptr + i, from.u.s.ptr, from.u.s.len) == 0) {
+			if (i + from.u.s.len <= a.u.s.len &&
+			    memcmp(a.u.s.ptr + i, from.u.s.ptr, from.u.s.len) == 0) {
 				memcpy(w, to.u.s.ptr, to.u.s.len);
 				w += to.u.s.len;
 				i += from.u.s.len;
@@ -1193,12 +1222,12 @@ static int eval_func(eval_ctx *c, const sql_expr *e, value *out, sql_error *err,
 		while (i < a.u.s.len && strchr(" \t\r\n", a.u.s.ptr[i]))
 			i++;
 		char ch = i < a.u.s.len ? a.u.s.ptr[i] : 0;
-		const char *t = ch == '{'   ? "object"
-				: ch == '[' ? "array"
-				: ch == '"' ? "string"
+		const char *t = ch == '{'		 ? "object"
+				: ch == '['		 ? "array"
+				: ch == '"'		 ? "string"
 				: ch == 't' || ch == 'f' ? "boolean"
-				: ch == 'n' ? "null"
-					    : "number";
+				: ch == 'n'		 ? "null"
+							 : "number";
 		*out = value_text(OID_TEXT, (char *)t, strlen(t));
 		return 0;
 	}
@@ -1250,7 +1279,8 @@ static int eval_func(eval_ctx *c, const sql_expr *e, value *out, sql_error *err,
 				*out = value_null(OID_TEXT);
 				return 0;
 			}
-			eval_error(err, "42704", e->location, "unrecognized configuration parameter \"%s\"", name);
+			eval_error(err, "42704", e->location, "unrecognized configuration parameter \"%s\"",
+				   name);
 			return -1;
 		}
 		*out = value_text(f[8] == 's' ? OID_TEXT : OID_NAME, (char *)v, strlen(v));
@@ -1319,8 +1349,8 @@ static int eval_func(eval_ctx *c, const sql_expr *e, value *out, sql_error *err,
 		*out = value_float(OID_FLOAT8, (double)rand() / ((double)RAND_MAX + 1.0));
 		return 0;
 	}
-	if (strcmp(f, "count") == 0 || strcmp(f, "sum") == 0 || strcmp(f, "avg") == 0 || strcmp(f, "min") == 0 ||
-	    strcmp(f, "max") == 0) {
+	if (strcmp(f, "count") == 0 || strcmp(f, "sum") == 0 || strcmp(f, "avg") == 0 ||
+	    strcmp(f, "min") == 0 || strcmp(f, "max") == 0) {
 		eval_error(err, "42803", e->location, "aggregate function %s is not allowed here", f);
 		return -1;
 	}
@@ -1393,7 +1423,17 @@ static int eval(eval_ctx *c, const sql_expr *e, value *out, sql_error *err, int 
 		}
 		if (eval(c, e->args[0], &v, err, depth))
 			return -1;
-		return cast_to(c, &v, e->cast.oid, e->cast.typmod, true, out, err, e->location);
+		/* PostgreSQL points at a literal that does not read as the type;
+		 * a value that does not fit the typmod is a run-time error. */
+		int where = e->args[0]->kind == SQL_CONST ? e->args[0]->location : e->location;
+		if (cast_to(c, &v, e->cast.oid, e->cast.typmod, true, out, err, where)) {
+			bool typmod =
+			    strncmp(err->message, "expected ", 9) == 0 || strcmp(err->sqlstate, "22001") == 0;
+			if (typmod || e->args[0]->kind != SQL_CONST)
+				err->position = 0;
+			return -1;
+		}
+		return 0;
 	}
 	case SQL_AND:
 	case SQL_OR: {
@@ -1402,7 +1442,8 @@ static int eval(eval_ctx *c, const sql_expr *e, value *out, sql_error *err, int 
 			value v;
 			if (eval(c, e->args[i], &v, err, depth))
 				return -1;
-			if (v.type != OID_BOOL && cast_to(c, &v, OID_BOOL, -1, false, &v, err, e->args[i]->location))
+			if (v.type != OID_BOOL &&
+			    cast_to(c, &v, OID_BOOL, -1, false, &v, err, e->args[i]->location))
 				return -1;
 			if (v.isnull) {
 				saw_null = true;
@@ -1434,7 +1475,8 @@ static int eval(eval_ctx *c, const sql_expr *e, value *out, sql_error *err, int 
 		value v;
 		if (eval(c, e->args[0], &v, err, depth))
 			return -1;
-		if (!v.isnull && v.type != OID_BOOL && cast_to(c, &v, OID_BOOL, -1, false, &v, err, e->location))
+		if (!v.isnull && v.type != OID_BOOL &&
+		    cast_to(c, &v, OID_BOOL, -1, false, &v, err, e->location))
 			return -1;
 		bool r = !v.isnull && v.u.b == e->bool_value;
 		*out = value_bool(e->negated ? !r : r);
@@ -1505,7 +1547,8 @@ static int eval(eval_ctx *c, const sql_expr *e, value *out, sql_error *err, int 
 				value s = subject;
 				int cmp = 1;
 				if (!s.isnull && !w.isnull &&
-				    (unify(c, &s, &w, err, e->location) || compare(&s, &w, &cmp, err, e->location)))
+				    (unify(c, &s, &w, err, e->location) ||
+				     compare(&s, &w, &cmp, err, e->location)))
 					return -1;
 				hit = !s.isnull && !w.isnull && cmp == 0;
 			} else {
@@ -1562,7 +1605,8 @@ static int eval(eval_ctx *c, const sql_expr *e, value *out, sql_error *err, int 
 		else if (strcmp(e->name, "current_schema") == 0)
 			v = "public";
 		if (strcmp(e->name, "current_timestamp") == 0 || strcmp(e->name, "localtimestamp") == 0) {
-			const char *ts = c->setting ? c->setting(c->setting_arg, "omendb.statement_timestamp") : NULL;
+			const char *ts =
+			    c->setting ? c->setting(c->setting_arg, "omendb.statement_timestamp") : NULL;
 			*out = value_int(OID_TIMESTAMPTZ, ts ? strtoll(ts, NULL, 10) : 0);
 			return 0;
 		}
@@ -1597,7 +1641,8 @@ int eval_condition(eval_ctx *c, const sql_expr *e, bool *out, sql_error *err)
 		return -1;
 	if (!v.isnull && v.type != OID_BOOL) {
 		if (v.type != OID_UNKNOWN) {
-			eval_error(err, "42804", e->location, "argument of WHERE must be type boolean, not type %s",
+			eval_error(err, "42804", e->location,
+				   "argument of WHERE must be type boolean, not type %s",
 				   value_type_name(v.type));
 			return -1;
 		}

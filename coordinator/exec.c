@@ -14,12 +14,12 @@
 #include "pgcatalog.h"
 #include "vector.h"
 
-#define EXEC_MAX_KEY 1024		/* the shard's key limit */
-#define EXEC_BATCH_ROWS 2000		/* rows per write RPC */
-#define EXEC_BATCH_BYTES (8u << 20)	/* approximate bytes per write RPC */
-#define EXEC_SCAN_PAGE 1000		/* rows per scan RPC */
-#define EXEC_MAX_K 1000			/* the shard's largest k */
-#define EXEC_ID_BLOCK 1000		/* ids reserved from a table's counter at a time */
+#define EXEC_MAX_KEY 1024	    /* the shard's key limit */
+#define EXEC_BATCH_ROWS 2000	    /* rows per write RPC */
+#define EXEC_BATCH_BYTES (8u << 20) /* approximate bytes per write RPC */
+#define EXEC_SCAN_PAGE 1000	    /* rows per scan RPC */
+#define EXEC_MAX_K 1000		    /* the shard's largest k */
+#define EXEC_ID_BLOCK 1000	    /* ids reserved from a table's counter at a time */
 #define EXEC_MAX_GROUPS 256
 
 /* --- process-wide state --- */
@@ -69,8 +69,8 @@ static int error_oom(sql_error *err)
 
 static int group_unavailable(sql_error *err, uint32_t group, int code)
 {
-	eval_error(err, "58000", -1, "shard group %u could not answer (%s); the query was not completed", group,
-		   error_message(code));
+	eval_error(err, "58000", -1, "shard group %u could not answer (%s); the query was not completed",
+		   group, error_message(code));
 	return -1;
 }
 
@@ -234,7 +234,8 @@ static int from_shard_value(arena *a, const Omendb__Value *sv, pg_oid type, valu
 		return 0;
 	case OMENDB__VALUE__KIND_TEXT_VALUE:
 	case OMENDB__VALUE__KIND_JSONB_VALUE: {
-		const char *s = sv->kind_case == OMENDB__VALUE__KIND_TEXT_VALUE ? sv->text_value : sv->jsonb_value;
+		const char *s =
+		    sv->kind_case == OMENDB__VALUE__KIND_TEXT_VALUE ? sv->text_value : sv->jsonb_value;
 		size_t len = strlen(s);
 		char *p = arena_strndup(a, s, len);
 		if (!p)
@@ -312,7 +313,8 @@ static int encode_key(arena *a, const table_ref *r, const value *row, int64_t ro
 			const value *v = &row[c];
 			if (v->isnull) {
 				eval_error(err, "23502", -1,
-					   "null value in column \"%s\" of relation \"%s\" violates not-null constraint",
+					   "null value in column \"%s\" of relation \"%s\" violates not-null "
+					   "constraint",
 					   t->columns[c]->name, t->name);
 				return -1;
 			}
@@ -338,8 +340,8 @@ static int encode_key(arena *a, const table_ref *r, const value *row, int64_t ro
 		}
 	}
 	if (!ok) {
-		eval_error(err, "54000", -1, "primary key of relation \"%s\" is longer than %d bytes", t->name,
-			   EXEC_MAX_KEY);
+		eval_error(err, "54000", -1, "primary key of relation \"%s\" is longer than %d bytes",
+			   t->name, EXEC_MAX_KEY);
 		return -1;
 	}
 	out->key.data = arena_alloc(a, len);
@@ -528,8 +530,8 @@ static int call_groups(exec_session *s, size_t n, const uint32_t *groups, Omendb
 		if (transport && allow_partial && s->settings->partial_results) {
 			if (s->notice) {
 				char msg[160];
-				snprintf(msg, sizeof msg, "shard group %u did not answer; results are partial",
-					 groups[i]);
+				snprintf(msg, sizeof msg,
+					 "shard group %u did not answer; results are partial", groups[i]);
 				s->notice(s->notice_arg, "WARNING", "01000", msg);
 			}
 			if (resps[i])
@@ -566,7 +568,8 @@ static void free_responses(Omendb__Response **resps, size_t n)
 }
 
 /* The same command to every data group. */
-static int command_all_groups(exec_session *s, const Omendb__Catalog *cat, Omendb__Command *cmd, sql_error *err)
+static int command_all_groups(exec_session *s, const Omendb__Catalog *cat, Omendb__Command *cmd,
+			      sql_error *err)
 {
 	group_list g;
 	groups_of(cat, &g);
@@ -673,9 +676,9 @@ static bool is_aggregate(const sql_expr *e)
 {
 	if (e == NULL)
 		return false;
-	if (e->kind == SQL_FUNC && (strcmp(e->name, "count") == 0 || strcmp(e->name, "sum") == 0 ||
-				    strcmp(e->name, "avg") == 0 || strcmp(e->name, "min") == 0 ||
-				    strcmp(e->name, "max") == 0))
+	if (e->kind == SQL_FUNC &&
+	    (strcmp(e->name, "count") == 0 || strcmp(e->name, "sum") == 0 || strcmp(e->name, "avg") == 0 ||
+	     strcmp(e->name, "min") == 0 || strcmp(e->name, "max") == 0))
 		return true;
 	for (size_t i = 0; i < e->nargs; i++)
 		if (is_aggregate(e->args[i]))
@@ -1102,7 +1105,8 @@ static int plan_key_pin(stmt_ctx *x, const table_ref *r, const sql_expr *where, 
 		size_t nvals = 0;
 		if (e->kind == SQL_OP && strcmp(e->name, "=") == 0 && e->nargs == 2) {
 			int side = e->args[0]->kind == SQL_COLUMN ? 0 : 1;
-			if (e->args[side]->kind != SQL_COLUMN || eval_column_index(&r->scope, e->args[side]) != (int)pk)
+			if (e->args[side]->kind != SQL_COLUMN ||
+			    eval_column_index(&r->scope, e->args[side]) != (int)pk)
 				continue;
 			vals = (const sql_expr *const *)&e->args[1 - side];
 			nvals = 1;
@@ -1186,7 +1190,8 @@ static int row_set_add(arena *a, row_set *rs, value *row, const ProtobufCBinaryD
 }
 
 /* Keeps a row when the residual condition holds for it. */
-static int keep_row(stmt_ctx *x, table_ref *r, const sql_expr *residual, value *row, bool *keep, sql_error *err)
+static int keep_row(stmt_ctx *x, table_ref *r, const sql_expr *residual, value *row, bool *keep,
+		    sql_error *err)
 {
 	*keep = true;
 	if (residual == NULL)
@@ -1219,7 +1224,8 @@ static int fetch_pinned(stmt_ctx *x, table_ref *r, const key_pin *pin, const sql
 		f->table_id = r->t->table_id;
 		f->keys = keys;
 		for (size_t k = 0; k < pin->n; k++)
-			if (router_key_group(x->cat, pin->keys[k].key.data, pin->keys[k].key.len) == g.ids[gi])
+			if (router_key_group(x->cat, pin->keys[k].key.data, pin->keys[k].key.len) ==
+			    g.ids[gi])
 				keys[f->n_keys++] = pin->keys[k].key;
 		if (f->n_keys == 0)
 			continue;
@@ -1258,7 +1264,8 @@ static int fetch_pinned(stmt_ctx *x, table_ref *r, const key_pin *pin, const sql
 
 /* Every row that passes the pushed filter and the residual, paging through
  * each group; stops once `enough` rows are kept (0 = all). */
-static int scan_rows(stmt_ctx *x, table_ref *r, const where_plan *wp, size_t enough, row_set *out, sql_error *err)
+static int scan_rows(stmt_ctx *x, table_ref *r, const where_plan *wp, size_t enough, row_set *out,
+		     sql_error *err)
 {
 	arena *a = x->s->a;
 	group_list g;
@@ -1335,7 +1342,8 @@ static int scan_rows(stmt_ctx *x, table_ref *r, const where_plan *wp, size_t eno
 }
 
 /* Rows matching where: by key when it pins the primary key, else scanned. */
-static int find_rows(stmt_ctx *x, table_ref *r, const sql_expr *where, size_t enough, row_set *out, sql_error *err)
+static int find_rows(stmt_ctx *x, table_ref *r, const sql_expr *where, size_t enough, row_set *out,
+		     sql_error *err)
 {
 	key_pin pin;
 	int pinned = plan_key_pin(x, r, where, &pin, err);
@@ -1401,14 +1409,16 @@ static const sql_order *resolve_order(stmt_ctx *x, const sql_select *sel, const 
 	for (size_t i = 0; i < sel->norder; i++) {
 		o[i] = sel->order[i];
 		const sql_expr *e = o[i].expr;
-		if (e->kind == SQL_CONST && (e->val.type == OID_INT4 || e->val.type == OID_INT8) && !e->val.isnull) {
+		if (e->kind == SQL_CONST && (e->val.type == OID_INT4 || e->val.type == OID_INT8) &&
+		    !e->val.isnull) {
 			if (e->val.u.i < 1 || (size_t)e->val.u.i > tl->n) {
-				eval_error(err, "42P10", e->location, "ORDER BY position %" PRId64 " is not in select list",
-					   e->val.u.i);
+				eval_error(err, "42P10", e->location,
+					   "ORDER BY position %" PRId64 " is not in select list", e->val.u.i);
 				return NULL;
 			}
 			o[i].expr = tl->exprs[e->val.u.i - 1];
-		} else if (e->kind == SQL_COLUMN && e->qualifier == NULL && (r == NULL || eval_column_index(&r->scope, e) < 0)) {
+		} else if (e->kind == SQL_COLUMN && e->qualifier == NULL &&
+			   (r == NULL || eval_column_index(&r->scope, e) < 0)) {
 			for (size_t t = 0; t < tl->n; t++)
 				if (strcmp(tl->names[t], e->name) == 0) {
 					o[i].expr = tl->exprs[t];
@@ -1463,9 +1473,9 @@ static Omendb__Metric distance_metric(const char *op, bool *ok)
 
 /* The plan a SELECT on a user table gets; EXPLAIN prints it. */
 typedef struct select_plan {
-	bool search;	  /* vector search fanned out (or sent to one group) */
-	bool exact;	  /* the shard scans every row (no index for the metric) */
-	bool pinned;	  /* primary key lookup */
+	bool search; /* vector search fanned out (or sent to one group) */
+	bool exact;  /* the shard scans every row (no index for the metric) */
+	bool pinned; /* primary key lookup */
 	bool count_only;
 	uint32_t k, ef;
 	int column;
@@ -1478,8 +1488,8 @@ typedef struct select_plan {
 /* Recognises ORDER BY vector_col <op> constant LIMIT k with a WHERE the
  * shards can run. Returns 1 when the search applies (p filled), 0 when not,
  * -1 on error (e.g. a query vector of the wrong dimension). */
-static int plan_search(stmt_ctx *x, table_ref *r, const sql_select *sel, const sql_order *order, int64_t limit,
-		       int64_t offset, select_plan *p, sql_error *err)
+static int plan_search(stmt_ctx *x, table_ref *r, const sql_select *sel, const sql_order *order,
+		       int64_t limit, int64_t offset, select_plan *p, sql_error *err)
 {
 	if (sel->norder != 1 || order[0].desc || limit < 0 || sel->distinct)
 		return 0;
@@ -1512,8 +1522,8 @@ static int plan_search(stmt_ctx *x, table_ref *r, const sql_select *sel, const s
 		qv = conv;
 	}
 	if (qv.u.vec.dim != r->t->columns[ci]->dim) {
-		eval_error(err, "22000", q->location, "different vector dimensions %u and %u", r->t->columns[ci]->dim,
-			   qv.u.vec.dim);
+		eval_error(err, "22000", q->location, "different vector dimensions %u and %u",
+			   r->t->columns[ci]->dim, qv.u.vec.dim);
 		return -1;
 	}
 	if (plan_where(x, r, sel->where, &p->wp, err))
@@ -1575,7 +1585,8 @@ static int run_search(stmt_ctx *x, table_ref *r, const select_plan *p, const key
 		return -1;
 	Omendb__SearchResponse *parts[EXEC_MAX_GROUPS];
 	for (size_t i = 0; i < nreq; i++)
-		parts[i] = resps[i] && resps[i]->body_case == OMENDB__RESPONSE__BODY_SEARCH ? resps[i]->search : NULL;
+		parts[i] = resps[i] && resps[i]->body_case == OMENDB__RESPONSE__BODY_SEARCH ? resps[i]->search
+											    : NULL;
 	Omendb__SearchHit **hits = arena_calloc(a, p->k + 1, sizeof *hits);
 	int rc = hits ? 0 : error_oom(err);
 	size_t n = hits ? merge_topk(parts, nreq, p->k, hits) : 0;
@@ -1587,7 +1598,8 @@ static int run_search(stmt_ctx *x, table_ref *r, const select_plan *p, const key
 	return rc;
 }
 
-static int sort_rows(stmt_ctx *x, table_ref *r, const sql_order *order, size_t norder, row_set *rs, sql_error *err)
+static int sort_rows(stmt_ctx *x, table_ref *r, const sql_order *order, size_t norder, row_set *rs,
+		     sql_error *err)
 {
 	if (norder == 0 || rs->n < 2)
 		return 0;
@@ -1611,7 +1623,8 @@ static int sort_rows(stmt_ctx *x, table_ref *r, const sql_order *order, size_t n
 	sort_spec spec = {order, norder, 0};
 	qsort_r(items, rs->n, sizeof *items, sort_cmp, &spec);
 	if (spec.failed) {
-		eval_error(err, "42883", -1, "could not identify an ordering operator for an ORDER BY expression");
+		eval_error(err, "42883", -1,
+			   "could not identify an ordering operator for an ORDER BY expression");
 		return -1;
 	}
 	value **rows = arena_calloc(a, rs->n, sizeof *rows);
@@ -1655,7 +1668,8 @@ static int aggregate(stmt_ctx *x, table_ref *r, const target_list *tl, exec_resu
 		if (!is_aggregate(e)) {
 			if (refs_columns(e)) {
 				eval_error(err, "42803", e->location,
-					   "column must appear in the GROUP BY clause or be used in an aggregate function");
+					   "column must appear in the GROUP BY clause or be used in an "
+					   "aggregate function");
 				return -1;
 			}
 			if (eval_expr(&x->ec, e, &res[t], err))
@@ -1665,7 +1679,8 @@ static int aggregate(stmt_ctx *x, table_ref *r, const target_list *tl, exec_resu
 		if (e->kind != SQL_FUNC || e->distinct || (e->nargs != 1 && !e->star) ||
 		    (e->nargs == 1 && is_aggregate(e->args[0]))) {
 			eval_error(err, "0A000", e->location,
-				   "only count, sum, avg, min and max of one expression are supported, without DISTINCT");
+				   "only count, sum, avg, min and max of one expression are supported, "
+				   "without DISTINCT");
 			return -1;
 		}
 		const char *f = e->name;
@@ -1693,11 +1708,13 @@ static int aggregate(stmt_ctx *x, table_ref *r, const target_list *tl, exec_resu
 					if (__builtin_add_overflow(isum, v.u.i, &isum))
 						int_sum = false;
 					sum += (double)v.u.i;
-				} else if (v.type == OID_FLOAT4 || v.type == OID_FLOAT8 || v.type == OID_NUMERIC) {
+				} else if (v.type == OID_FLOAT4 || v.type == OID_FLOAT8 ||
+					   v.type == OID_NUMERIC) {
 					int_sum = false;
 					sum += v.u.f;
 				} else {
-					eval_error(err, "42883", e->location, "function %s(%s) does not exist", f,
+					eval_error(err, "42883", e->location,
+						   "function %s(%s) does not exist", f,
 						   value_type_name(v.type));
 					return -1;
 				}
@@ -1718,7 +1735,8 @@ static int aggregate(stmt_ctx *x, table_ref *r, const target_list *tl, exec_resu
 		else if (count == 0)
 			res[t] = value_null(type);
 		else if (f[0] == 's')
-			res[t] = type == OID_INT8 && int_sum ? value_int(OID_INT8, isum) : value_float(type, sum);
+			res[t] =
+			    type == OID_INT8 && int_sum ? value_int(OID_INT8, isum) : value_float(type, sum);
 		else if (f[0] == 'a')
 			res[t] = value_float(type, sum / (double)count);
 		else
@@ -1734,7 +1752,8 @@ static int try_count_only(stmt_ctx *x, table_ref *r, const sql_select *sel, cons
 			  exec_result *out, sql_error *err)
 {
 	for (size_t t = 0; t < tl->n; t++)
-		if (tl->exprs[t]->kind != SQL_FUNC || strcmp(tl->exprs[t]->name, "count") != 0 || !tl->exprs[t]->star)
+		if (tl->exprs[t]->kind != SQL_FUNC || strcmp(tl->exprs[t]->name, "count") != 0 ||
+		    !tl->exprs[t]->star)
 			return 0;
 	if (sel->norder || sel->distinct || sel->offset || sel->limit)
 		return 0;
@@ -1801,12 +1820,15 @@ static int check_select_supported(const sql_select *sel, sql_error *err)
 	}
 	if (sel->ngroup_by || sel->having) {
 		eval_error(err, "0A000", -1,
-			   "GROUP BY and HAVING are not supported; aggregates without GROUP BY are (count, sum, avg, min, max)");
+			   "GROUP BY and HAVING are not supported; aggregates without GROUP BY are (count, "
+			   "sum, avg, min, max)");
 		return -1;
 	}
-	if (sel->nfrom > 1 || (sel->nfrom == 1 && (sel->from[0].name == NULL || sel->from[0].join != SQL_JOIN_NONE))) {
-		eval_error(err, "0A000", -1,
-			   "joins, subqueries and functions in FROM are not supported by OmenDB; query one table");
+	if (sel->nfrom > 1 ||
+	    (sel->nfrom == 1 && (sel->from[0].name == NULL || sel->from[0].join != SQL_JOIN_NONE))) {
+		eval_error(
+		    err, "0A000", -1,
+		    "joins, subqueries and functions in FROM are not supported by OmenDB; query one table");
 		return -1;
 	}
 	return 0;
@@ -1829,20 +1851,20 @@ static const char *explain_text(stmt_ctx *x, const table_ref *r, const select_pl
 {
 	arena *a = x->s->a;
 	if (p->search)
-		return arena_printf(a,
-				    "Vector search on %s.%s (%s, %s) k=%u ef=%u on %zu group%s, filter %s, top-k merged",
-				    r->t->name, r->t->columns[p->column]->name,
-				    p->metric == OMENDB__METRIC__METRIC_L2	 ? "l2"
-				    : p->metric == OMENDB__METRIC__METRIC_IP	 ? "inner product"
-				    : p->metric == OMENDB__METRIC__METRIC_COSINE ? "cosine"
-										 : "l1",
-				    p->exact ? "exact scan: no index for this metric" : "hnsw index", p->k, p->ef,
-				    p->pinned ? (size_t)1 : ngroups, (p->pinned || ngroups == 1) ? "" : "s",
-				    p->wp.filter ? "inside the search" : "none");
+		return arena_printf(
+		    a, "Vector search on %s.%s (%s, %s) k=%u ef=%u on %zu group%s, filter %s, top-k merged",
+		    r->t->name, r->t->columns[p->column]->name,
+		    p->metric == OMENDB__METRIC__METRIC_L2	 ? "l2"
+		    : p->metric == OMENDB__METRIC__METRIC_IP	 ? "inner product"
+		    : p->metric == OMENDB__METRIC__METRIC_COSINE ? "cosine"
+								 : "l1",
+		    p->exact ? "exact scan: no index for this metric" : "hnsw index", p->k, p->ef,
+		    p->pinned ? (size_t)1 : ngroups, (p->pinned || ngroups == 1) ? "" : "s",
+		    p->wp.filter ? "inside the search" : "none");
 	if (p->pinned)
 		return arena_printf(a, "Primary key lookup on %s", r->t->name);
-	return arena_printf(a, "Scan of %s on %zu group%s, filter %s%s", r->t->name, ngroups, ngroups == 1 ? "" : "s",
-			    p->wp.filter ? "pushed to the shards" : "none",
+	return arena_printf(a, "Scan of %s on %zu group%s, filter %s%s", r->t->name, ngroups,
+			    ngroups == 1 ? "" : "s", p->wp.filter ? "pushed to the shards" : "none",
 			    p->wp.residual ? ", the rest evaluated by the coordinator" : "");
 }
 
@@ -1852,8 +1874,8 @@ static int run_select(stmt_ctx *x, const sql_select *sel, bool describe_only, bo
 	arena *a = x->s->a;
 	if (pgcatalog_handles(sel, x->query)) {
 		x->pc.query = x->query;
-		return pgcatalog_select(&x->pc, sel, x->ec.param_types, x->ec.nparams, x->ec.params, describe_only,
-					out, err);
+		return pgcatalog_select(&x->pc, sel, x->ec.param_types, x->ec.nparams, x->ec.params,
+					describe_only, out, err);
 	}
 	if (check_select_supported(sel, err))
 		return -1;
@@ -1865,7 +1887,8 @@ static int run_select(stmt_ctx *x, const sql_select *sel, bool describe_only, bo
 		x->ec.scope = &r->scope;
 	}
 	target_list tl;
-	if (expand_targets(a, sel->targets, sel->ntargets, r, &tl, err) || describe_targets(x, &tl, r, out, err))
+	if (expand_targets(a, sel->targets, sel->ntargets, r, &tl, err) ||
+	    describe_targets(x, &tl, r, out, err))
 		return -1;
 	if (sel->where) {
 		pg_oid t;
@@ -1886,7 +1909,8 @@ static int run_select(stmt_ctx *x, const sql_select *sel, bool describe_only, bo
 		pg_oid t;
 		int32_t tm;
 		if (sel->limit->kind == SQL_PARAM && x->ec.param_types && sel->limit->param >= 1 &&
-		    (size_t)sel->limit->param <= x->ec.nparams && x->ec.param_types[sel->limit->param - 1] == 0)
+		    (size_t)sel->limit->param <= x->ec.nparams &&
+		    x->ec.param_types[sel->limit->param - 1] == 0)
 			x->ec.param_types[sel->limit->param - 1] = OID_INT8;
 		if (eval_type(&x->ec, sel->limit, &t, &tm, err))
 			return -1;
@@ -1990,7 +2014,8 @@ static int run_select(stmt_ctx *x, const sql_select *sel, bool describe_only, bo
 		if (fetch_pinned(x, r, &pin, sel->where, &rs, err))
 			return -1;
 	} else {
-		size_t enough = (sel->norder == 0 && !sel->distinct && limit >= 0) ? (size_t)(limit + offset) : 0;
+		size_t enough =
+		    (sel->norder == 0 && !sel->distinct && limit >= 0) ? (size_t)(limit + offset) : 0;
 		if (enough == 0 && limit == 0) {
 			set_tag(out, "SELECT 0");
 			return 0;
@@ -2111,13 +2136,15 @@ static int write_groups(stmt_ctx *x, table_ref *r, Omendb__Row **upserts, value 
 	if (!b)
 		return error_oom(err);
 	for (size_t i = 0; i < nup; i++) {
-		group_batch *gb = batch_for(a, b, &nb, router_key_group(x->cat, upserts[i]->key.data, upserts[i]->key.len));
+		group_batch *gb =
+		    batch_for(a, b, &nb, router_key_group(x->cat, upserts[i]->key.data, upserts[i]->key.len));
 		if (!gb || !grow(a, (void **)&gb->upserts, &gb->capup, gb->nup, sizeof *gb->upserts))
 			return error_oom(err);
 		gb->upserts[gb->nup++] = upserts[i];
 	}
 	for (size_t i = 0; i < ndel; i++) {
-		group_batch *gb = batch_for(a, b, &nb, router_key_group(x->cat, deletes[i].data, deletes[i].len));
+		group_batch *gb =
+		    batch_for(a, b, &nb, router_key_group(x->cat, deletes[i].data, deletes[i].len));
 		if (!gb || !grow(a, (void **)&gb->deletes, &gb->capdel, gb->ndel, sizeof *gb->deletes))
 			return error_oom(err);
 		gb->deletes[gb->ndel++] = deletes[i];
@@ -2168,14 +2195,18 @@ static int write_groups(stmt_ctx *x, table_ref *r, Omendb__Row **upserts, value 
 		for (size_t i = 0; i < nreq; i++) {
 			Omendb__Response *resp = resps[i];
 			if (rc == 0 && (codes[i] != OMEN_OK || resp == NULL)) {
-				rc = group_unavailable(err, ids[i], codes[i] != OMEN_OK ? codes[i] : OMEN_EIO);
-			} else if (rc == 0 && resp->status == OMENDB__STATUS__STATUS_EXISTS && resp->conflict_key.len) {
+				rc =
+				    group_unavailable(err, ids[i], codes[i] != OMEN_OK ? codes[i] : OMEN_EIO);
+			} else if (rc == 0 && resp->status == OMENDB__STATUS__STATUS_EXISTS &&
+				   resp->conflict_key.len) {
 				const char *detail = NULL;
 				for (size_t k = 0; sql_rows && k < nup && !detail; k++)
 					if (upserts[k]->key.len == resp->conflict_key.len &&
-					    memcmp(upserts[k]->key.data, resp->conflict_key.data, resp->conflict_key.len) == 0)
+					    memcmp(upserts[k]->key.data, resp->conflict_key.data,
+						   resp->conflict_key.len) == 0)
 						detail = key_description(a, r, sql_rows[k]);
-				eval_error(err, "23505", -1, "duplicate key value violates unique constraint \"%s_pkey\"",
+				eval_error(err, "23505", -1,
+					   "duplicate key value violates unique constraint \"%s_pkey\"",
 					   r->t->name);
 				if (detail) {
 					size_t ml = strlen(err->message);
@@ -2197,6 +2228,30 @@ static int write_groups(stmt_ctx *x, table_ref *r, Omendb__Row **upserts, value 
 	}
 }
 
+/* "DETAIL:  Failing row contains (...)." as PostgreSQL adds it. */
+static void failing_row(arena *a, const table_ref *r, const value *row, sql_error *err)
+{
+	size_t ml = strlen(err->message);
+	int n = snprintf(err->message + ml, sizeof err->message - ml, "\nDETAIL:  Failing row contains (");
+	if (n < 0)
+		return;
+	ml += (size_t)n;
+	for (size_t c = 0; c < r->t->n_columns && ml < sizeof err->message; c++) {
+		char *txt = "null";
+		size_t tl = 4;
+		value_error ve;
+		if (!row[c].isnull && value_to_text(a, &row[c], &txt, &tl, &ve))
+			txt = "?", tl = 1;
+		n = snprintf(err->message + ml, sizeof err->message - ml, "%s%.*s", c ? ", " : "", (int)tl,
+			     txt);
+		if (n < 0)
+			return;
+		ml += (size_t)n;
+	}
+	if (ml < sizeof err->message)
+		snprintf(err->message + ml, sizeof err->message - ml, ").");
+}
+
 /* A SQL row to the shard's row (key and cells); values already of the
  * columns' types. Checks NOT NULL. */
 static int build_row(stmt_ctx *x, const table_ref *r, const value *row, int64_t rowid, Omendb__Row **out,
@@ -2209,9 +2264,11 @@ static int build_row(stmt_ctx *x, const table_ref *r, const value *row, int64_t 
 		for (size_t k = 0; k < t->n_primary_key; k++)
 			pk = pk || t->primary_key[k] == c;
 		if (row[c].isnull && (t->columns[c]->not_null || pk)) {
-			eval_error(err, "23502", -1,
-				   "null value in column \"%s\" of relation \"%s\" violates not-null constraint",
-				   t->columns[c]->name, t->name);
+			eval_error(
+			    err, "23502", -1,
+			    "null value in column \"%s\" of relation \"%s\" violates not-null constraint",
+			    t->columns[c]->name, t->name);
+			failing_row(x->s->a, r, row, err);
 			return -1;
 		}
 	}
@@ -2235,7 +2292,8 @@ static int build_row(stmt_ctx *x, const table_ref *r, const value *row, int64_t 
 }
 
 /* v brought to column c's type, as an assignment (INSERT/UPDATE/COPY). */
-static int assign(stmt_ctx *x, const table_ref *r, size_t c, const value *v, value *out, int location, sql_error *err)
+static int assign(stmt_ctx *x, const table_ref *r, size_t c, const value *v, value *out, int location,
+		  sql_error *err)
 {
 	if (v->isnull) {
 		*out = value_null(r->types[c]);
@@ -2247,9 +2305,14 @@ static int assign(stmt_ctx *x, const table_ref *r, size_t c, const value *v, val
 	}
 	value_error ve;
 	if (value_cast(x->s->a, v, r->types[c], r->typmods[c], false, out, &ve)) {
+		/* A value that does not fit the column's typmod fails at run time:
+		 * PostgreSQL gives no position then. */
+		if (strncmp(ve.message, "expected ", 9) == 0 || strcmp(ve.sqlstate, "22001") == 0)
+			location = -1;
 		if (strcmp(ve.sqlstate, "42846") == 0)
-			eval_error(err, "42804", location, "column \"%s\" is of type %s but expression is of type %s",
-				   r->names[c], value_type_name(r->types[c]), value_type_name(v->type));
+			eval_error(err, "42804", location,
+				   "column \"%s\" is of type %s but expression is of type %s", r->names[c],
+				   value_type_name(r->types[c]), value_type_name(v->type));
 		else
 			eval_error(err, ve.sqlstate, location, "%s", ve.message);
 		return -1;
@@ -2265,7 +2328,8 @@ static int column_index(const table_ref *r, const char *name)
 	return -1;
 }
 
-static int default_value(stmt_ctx *x, const table_ref *r, size_t c, int64_t serial_id, value *out, sql_error *err)
+static int default_value(stmt_ctx *x, const table_ref *r, size_t c, int64_t serial_id, value *out,
+			 sql_error *err)
 {
 	const Omendb__Column *col = r->t->columns[c];
 	if (col->serial) {
@@ -2279,8 +2343,8 @@ static int default_value(stmt_ctx *x, const table_ref *r, size_t c, int64_t seri
 }
 
 /* RETURNING over the written rows. */
-static int returning(stmt_ctx *x, table_ref *r, const sql_target *ret, size_t nret, value *const *rows, size_t n,
-		     bool describe_only, exec_result *out, sql_error *err)
+static int returning(stmt_ctx *x, table_ref *r, const sql_target *ret, size_t nret, value *const *rows,
+		     size_t n, bool describe_only, exec_result *out, sql_error *err)
 {
 	if (nret == 0)
 		return 0;
@@ -2304,8 +2368,8 @@ static int returning(stmt_ctx *x, table_ref *r, const sql_target *ret, size_t nr
 /* Builds, checks and writes rows given as SQL values (missing columns
  * take their defaults): the common tail of INSERT and COPY. given[c] says
  * whether column c was supplied. */
-static int insert_rows(stmt_ctx *x, table_ref *r, value **rows, size_t n, const bool *given, Omendb__Conflict mode,
-		       write_counts *wc, sql_error *err)
+static int insert_rows(stmt_ctx *x, table_ref *r, value **rows, size_t n, const bool *given,
+		       Omendb__Conflict mode, write_counts *wc, sql_error *err)
 {
 	arena *a = x->s->a;
 	uint64_t first = 0;
@@ -2323,7 +2387,9 @@ static int insert_rows(stmt_ctx *x, table_ref *r, value **rows, size_t n, const 
 	uint64_t next = first;
 	for (size_t i = 0; i < n; i++) {
 		for (size_t c = 0; c < r->t->n_columns; c++)
-			if (!given[c] && default_value(x, r, c, r->t->columns[c]->serial ? (int64_t)next++ : 0, &rows[i][c], err))
+			if (!given[c] &&
+			    default_value(x, r, c, r->t->columns[c]->serial ? (int64_t)next++ : 0,
+					  &rows[i][c], err))
 				return -1;
 		int64_t rowid = r->t->n_primary_key == 0 ? (int64_t)next++ : 0;
 		if (build_row(x, r, rows[i], rowid, &srows[i], err))
@@ -2332,14 +2398,16 @@ static int insert_rows(stmt_ctx *x, table_ref *r, value **rows, size_t n, const 
 	return write_groups(x, r, srows, rows, n, NULL, 0, mode, wc, err);
 }
 
-static int run_insert(stmt_ctx *x, const sql_insert *ins, bool describe_only, exec_result *out, sql_error *err)
+static int run_insert(stmt_ctx *x, const sql_insert *ins, bool describe_only, exec_result *out,
+		      sql_error *err)
 {
 	arena *a = x->s->a;
 	table_ref r;
 	if (lookup_table(x, NULL, ins->table, NULL, &r, err))
 		return -1;
 	if (ins->select) {
-		eval_error(err, "0A000", -1, "INSERT ... SELECT is not supported; use INSERT ... VALUES or COPY");
+		eval_error(err, "0A000", -1,
+			   "INSERT ... SELECT is not supported; use INSERT ... VALUES or COPY");
 		return -1;
 	}
 	size_t ncols = r.t->n_columns;
@@ -2352,12 +2420,14 @@ static int run_insert(stmt_ctx *x, const sql_insert *ins, bool describe_only, ex
 		if (ins->columns) {
 			target[i] = column_index(&r, ins->columns[i]);
 			if (target[i] < 0) {
-				eval_error(err, "42703", -1, "column \"%s\" of relation \"%s\" does not exist",
-					   ins->columns[i], r.t->name);
+				eval_error(err, "42703", -1,
+					   "column \"%s\" of relation \"%s\" does not exist", ins->columns[i],
+					   r.t->name);
 				return -1;
 			}
 			if (given[target[i]]) {
-				eval_error(err, "42701", -1, "column \"%s\" specified more than once", ins->columns[i]);
+				eval_error(err, "42701", -1, "column \"%s\" specified more than once",
+					   ins->columns[i]);
 				return -1;
 			}
 		} else {
@@ -2421,13 +2491,15 @@ static int run_insert(stmt_ctx *x, const sql_insert *ins, bool describe_only, ex
 			is_pk = column_index(&r, ins->conflict_columns[i]) == (int)r.t->primary_key[i];
 		if (!is_pk) {
 			eval_error(err, "42P10", -1,
-				   "there is no unique or exclusion constraint matching the ON CONFLICT specification");
+				   "there is no unique or exclusion constraint matching the ON CONFLICT "
+				   "specification");
 			return -1;
 		}
 	}
 	if (ins->on_conflict == SQL_CONFLICT_UPDATE && r.t->n_primary_key == 0) {
-		eval_error(err, "42P10", -1,
-			   "there is no unique or exclusion constraint matching the ON CONFLICT specification");
+		eval_error(
+		    err, "42P10", -1,
+		    "there is no unique or exclusion constraint matching the ON CONFLICT specification");
 		return -1;
 	}
 
@@ -2448,7 +2520,8 @@ static int run_insert(stmt_ctx *x, const sql_insert *ins, bool describe_only, ex
 			if (e == NULL) { /* DEFAULT */
 				continue;
 			}
-			if (eval_expr(&x->ec, e, &v, err) || assign(x, &r, (size_t)c, &v, &rows[i][c], e->location, err))
+			if (eval_expr(&x->ec, e, &v, err) ||
+			    assign(x, &r, (size_t)c, &v, &rows[i][c], e->location, err))
 				return -1;
 		}
 	}
@@ -2457,9 +2530,9 @@ static int run_insert(stmt_ctx *x, const sql_insert *ins, bool describe_only, ex
 	if (!row_given)
 		return error_oom(err);
 	write_counts wc = {0};
-	Omendb__Conflict mode = ins->on_conflict == SQL_CONFLICT_NOTHING ? OMENDB__CONFLICT__CONFLICT_SKIP
+	Omendb__Conflict mode = ins->on_conflict == SQL_CONFLICT_NOTHING  ? OMENDB__CONFLICT__CONFLICT_SKIP
 				: ins->on_conflict == SQL_CONFLICT_UPDATE ? OMENDB__CONFLICT__CONFLICT_REPLACE
-									 : OMENDB__CONFLICT__CONFLICT_ERROR;
+									  : OMENDB__CONFLICT__CONFLICT_ERROR;
 	bool any_default = false;
 	for (size_t i = 0; i < n && !any_default; i++)
 		for (size_t j = 0; j < ins->nvalues; j++)
@@ -2477,7 +2550,8 @@ static int run_insert(stmt_ctx *x, const sql_insert *ins, bool describe_only, ex
 			for (size_t c = 0; c < ncols; c++)
 				row_given[c] = row_given[c] || !r.t->columns[c]->serial;
 			if (mode == OMENDB__CONFLICT__CONFLICT_REPLACE) {
-				eval_error(err, "0A000", -1, "DEFAULT in INSERT ... ON CONFLICT DO UPDATE is not supported");
+				eval_error(err, "0A000", -1,
+					   "DEFAULT in INSERT ... ON CONFLICT DO UPDATE is not supported");
 				return -1;
 			}
 			if (insert_rows(x, &r, &rows[i], 1, row_given, mode, &wc, err))
@@ -2501,8 +2575,9 @@ static int run_insert(stmt_ctx *x, const sql_insert *ins, bool describe_only, ex
 			return error_oom(err);
 		for (size_t i = 0; i < n; i++) {
 			for (size_t c = 0; c < ncols; c++)
-				if (!given[c] && default_value(x, &r, c, r.t->columns[c]->serial ? (int64_t)first++ : 0,
-							       &rows[i][c], err))
+				if (!given[c] &&
+				    default_value(x, &r, c, r.t->columns[c]->serial ? (int64_t)first++ : 0,
+						  &rows[i][c], err))
 					return -1;
 			if (build_row(x, &r, rows[i], 0, &srows[i], err))
 				return -1;
@@ -2524,7 +2599,8 @@ static int run_insert(stmt_ctx *x, const sql_insert *ins, bool describe_only, ex
 			final[i] = rows[i];
 			for (size_t k = 0; k < existing.n; k++) {
 				if (existing.keys[k].len != srows[i]->key.len ||
-				    memcmp(existing.keys[k].data, srows[i]->key.data, existing.keys[k].len) != 0)
+				    memcmp(existing.keys[k].data, srows[i]->key.data, existing.keys[k].len) !=
+					0)
 					continue;
 				value *upd = arena_calloc(a, ncols + 1, sizeof *upd);
 				if (!upd)
@@ -2534,13 +2610,15 @@ static int run_insert(stmt_ctx *x, const sql_insert *ins, bool describe_only, ex
 				excluded.scope.row = rows[i];
 				x->ec.scope = &r.scope;
 				bool apply = true;
-				if (ins->conflict_where && eval_condition(&x->ec, ins->conflict_where, &apply, err))
+				if (ins->conflict_where &&
+				    eval_condition(&x->ec, ins->conflict_where, &apply, err))
 					return -1;
 				for (size_t s = 0; apply && s < ins->nconflict_set; s++) {
 					int c = column_index(&r, ins->conflict_set[s].column);
 					value v;
 					if (eval_expr(&x->ec, ins->conflict_set[s].value, &v, err) ||
-					    assign(x, &r, (size_t)c, &v, &upd[c], ins->conflict_set[s].value->location, err))
+					    assign(x, &r, (size_t)c, &v, &upd[c],
+						   ins->conflict_set[s].value->location, err))
 						return -1;
 				}
 				r.scope.row = NULL;
@@ -2578,8 +2656,9 @@ static int run_insert(stmt_ctx *x, const sql_insert *ins, bool describe_only, ex
 		 * not reported per row by the shard, so RETURNING with DO NOTHING
 		 * returns the proposed rows minus nothing; refuse that combination. */
 		if (ins->nreturning) {
-			eval_error(err, "0A000", -1,
-				   "RETURNING with ON CONFLICT DO NOTHING is not supported when rows conflict");
+			eval_error(
+			    err, "0A000", -1,
+			    "RETURNING with ON CONFLICT DO NOTHING is not supported when rows conflict");
 			return -1;
 		}
 	}
@@ -2606,14 +2685,15 @@ static int run_update(stmt_ctx *x, const sql_update *u, bool describe_only, exec
 	for (size_t i = 0; i < u->nset; i++) {
 		cols[i] = column_index(&r, u->set[i].column);
 		if (cols[i] < 0) {
-			eval_error(err, "42703", -1, "column \"%s\" of relation \"%s\" does not exist", u->set[i].column,
-				   r.t->name);
+			eval_error(err, "42703", -1, "column \"%s\" of relation \"%s\" does not exist",
+				   u->set[i].column, r.t->name);
 			return -1;
 		}
 		for (size_t k = 0; k < r.t->n_primary_key; k++)
 			if (r.t->primary_key[k] == (uint32_t)cols[i]) {
 				eval_error(err, "0A000", -1,
-					   "updating the primary key column \"%s\" is not supported; DELETE and INSERT instead",
+					   "updating the primary key column \"%s\" is not supported; DELETE "
+					   "and INSERT instead",
 					   u->set[i].column);
 				return -1;
 			}
@@ -2669,7 +2749,8 @@ static int run_update(stmt_ctx *x, const sql_update *u, bool describe_only, exec
 		newrows[i] = nr;
 	}
 	write_counts wc = {0};
-	if (rs.n && write_groups(x, &r, srows, newrows, rs.n, NULL, 0, OMENDB__CONFLICT__CONFLICT_REPLACE, &wc, err))
+	if (rs.n &&
+	    write_groups(x, &r, srows, newrows, rs.n, NULL, 0, OMENDB__CONFLICT__CONFLICT_REPLACE, &wc, err))
 		return -1;
 	if (returning(x, &r, u->returning, u->nreturning, newrows, rs.n, false, out, err))
 		return -1;
@@ -2701,7 +2782,8 @@ static int run_delete(stmt_ctx *x, const sql_delete *d, bool describe_only, exec
 	if (find_rows(x, &r, d->where, 0, &rs, err))
 		return -1;
 	write_counts wc = {0};
-	if (rs.n && write_groups(x, &r, NULL, NULL, 0, rs.keys, rs.n, OMENDB__CONFLICT__CONFLICT_ERROR, &wc, err))
+	if (rs.n &&
+	    write_groups(x, &r, NULL, NULL, 0, rs.keys, rs.n, OMENDB__CONFLICT__CONFLICT_ERROR, &wc, err))
 		return -1;
 	if (returning(x, &r, d->returning, d->nreturning, rs.rows, rs.n, false, out, err))
 		return -1;
@@ -2767,7 +2849,8 @@ static bool storage_type(pg_oid t, Omendb__ColumnType *out)
 	}
 }
 
-static void notice(exec_session *s, const char *state, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void notice(exec_session *s, const char *state, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void notice(exec_session *s, const char *state, const char *fmt, ...)
 {
 	if (!s->notice)
@@ -2813,16 +2896,19 @@ static int run_create_table(stmt_ctx *x, const sql_create_table *ct, exec_result
 		c->name = (char *)cd->name;
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(ct->columns[k].name, cd->name) == 0) {
-				eval_error(err, "42701", -1, "column \"%s\" specified more than once", cd->name);
+				eval_error(err, "42701", -1, "column \"%s\" specified more than once",
+					   cd->name);
 				return -1;
 			}
 		if (cd->type.oid == 0) {
-			eval_error(err, "42704", -1, "type \"%s\" does not exist", cd->type.name ? cd->type.name : "?");
+			eval_error(err, "42704", -1, "type \"%s\" does not exist",
+				   cd->type.name ? cd->type.name : "?");
 			return -1;
 		}
 		if (!storage_type(cd->type.oid, &c->type)) {
 			eval_error(err, "0A000", -1,
-				   "column type %s is not supported; use vector(n), bigint, integer, smallint, real, "
+				   "column type %s is not supported; use vector(n), bigint, integer, "
+				   "smallint, real, "
 				   "double precision, numeric, text, varchar, boolean, jsonb or timestamptz",
 				   value_type_name(cd->type.oid));
 			return -1;
@@ -2830,8 +2916,9 @@ static int run_create_table(stmt_ctx *x, const sql_create_table *ct, exec_result
 		if (cd->type.oid == OID_VECTOR) {
 			if (cd->type.typmod < 1 || cd->type.typmod > VECTOR_MAX_DIM) {
 				eval_error(err, cd->type.typmod < 1 ? "0A000" : "54000", -1,
-					   cd->type.typmod < 1 ? "vector columns need a dimension in OmenDB: vector(n)"
-							       : "vector cannot have more than 16000 dimensions");
+					   cd->type.typmod < 1
+					       ? "vector columns need a dimension in OmenDB: vector(n)"
+					       : "vector cannot have more than 16000 dimensions");
 				return -1;
 			}
 			c->dim = (uint32_t)cd->type.typmod;
@@ -2853,25 +2940,30 @@ static int run_create_table(stmt_ctx *x, const sql_create_table *ct, exec_result
 			if (eval_expr(&x->ec, cd->default_value, &v, err))
 				return -1;
 			value_error ve;
-			if (!v.isnull && value_cast(a, &v, cd->type.oid, cd->type.typmod, false, &conv, &ve)) {
+			if (!v.isnull &&
+			    value_cast(a, &v, cd->type.oid, cd->type.typmod, false, &conv, &ve)) {
 				eval_error(err, ve.sqlstate, cd->default_value->location, "%s", ve.message);
 				return -1;
 			}
 			c->has_default = true;
 			c->default_value = arena_alloc(a, sizeof *c->default_value);
-			if (!c->default_value || to_shard_value(a, v.isnull ? &v : &conv, c, c->default_value))
+			if (!c->default_value ||
+			    to_shard_value(a, v.isnull ? &v : &conv, c, c->default_value))
 				return error_oom(err);
 		}
 	}
 	if (npk > 1) {
-		eval_error(err, "42P16", -1, "multiple primary keys for table \"%s\" are not allowed", ct->name);
+		eval_error(err, "42P16", -1, "multiple primary keys for table \"%s\" are not allowed",
+			   ct->name);
 		return -1;
 	}
 	if (ct->primary_key) {
 		/* The parser lists the key's columns for both forms of the
 		 * constraint; a column constraint plus a table one is two keys. */
-		if (npk == 1 && !(ct->nprimary_key == 1 && strcmp(ct->primary_key[0], ct->columns[pk[0]].name) == 0)) {
-			eval_error(err, "42P16", -1, "multiple primary keys for table \"%s\" are not allowed", ct->name);
+		if (npk == 1 &&
+		    !(ct->nprimary_key == 1 && strcmp(ct->primary_key[0], ct->columns[pk[0]].name) == 0)) {
+			eval_error(err, "42P16", -1, "multiple primary keys for table \"%s\" are not allowed",
+				   ct->name);
 			return -1;
 		}
 		npk = 0;
@@ -2881,12 +2973,14 @@ static int run_create_table(stmt_ctx *x, const sql_create_table *ct, exec_result
 				if (strcmp(ct->columns[i].name, ct->primary_key[k]) == 0)
 					ci = (int)i;
 			if (ci < 0) {
-				eval_error(err, "42703", -1, "column \"%s\" named in key does not exist", ct->primary_key[k]);
+				eval_error(err, "42703", -1, "column \"%s\" named in key does not exist",
+					   ct->primary_key[k]);
 				return -1;
 			}
 			for (size_t j = 0; j < npk; j++)
 				if (pk[j] == (uint32_t)ci) {
-					eval_error(err, "42701", -1, "column \"%s\" appears twice in primary key constraint",
+					eval_error(err, "42701", -1,
+						   "column \"%s\" appears twice in primary key constraint",
 						   ct->primary_key[k]);
 					return -1;
 				}
@@ -2899,7 +2993,8 @@ static int run_create_table(stmt_ctx *x, const sql_create_table *ct, exec_result
 		if (ty != OMENDB__COLUMN_TYPE__COLUMN_BIGINT && ty != OMENDB__COLUMN_TYPE__COLUMN_INTEGER &&
 		    ty != OMENDB__COLUMN_TYPE__COLUMN_TEXT) {
 			eval_error(err, "0A000", -1,
-				   "primary key column \"%s\" must be an integer or text column in OmenDB", cols[pk[k]].name);
+				   "primary key column \"%s\" must be an integer or text column in OmenDB",
+				   cols[pk[k]].name);
 			return -1;
 		}
 	}
@@ -2916,7 +3011,8 @@ static int run_create_table(stmt_ctx *x, const sql_create_table *ct, exec_result
 		return -1;
 	const Omendb__TableDef *created = find_table(x->cat, ct->name);
 	if (!created || created->table_id != wr.table_id) {
-		eval_error(err, "40001", -1, "table \"%s\" changed while it was being created; retry", ct->name);
+		eval_error(err, "40001", -1, "table \"%s\" changed while it was being created; retry",
+			   ct->name);
 		return -1;
 	}
 	Omendb__Command *cmd = arena_alloc(a, sizeof *cmd);
@@ -2988,7 +3084,10 @@ static int index_options(stmt_ctx *x, const sql_create_index *ci, uint32_t *m, u
 			return -1;
 		}
 		if (!ci->options[i].value || eval_expr(&x->ec, ci->options[i].value, &v, err))
-			return ci->options[i].value ? -1 : (eval_error(err, "22023", -1, "parameter \"%s\" needs a value", name), -1);
+			return ci->options[i].value
+				   ? -1
+				   : (eval_error(err, "22023", -1, "parameter \"%s\" needs a value", name),
+				      -1);
 		if (v.isnull || value_cast(x->s->a, &v, OID_INT4, -1, true, &conv, &ve)) {
 			eval_error(err, "22023", -1, "invalid value for integer option \"%s\"", name);
 			return -1;
@@ -2996,7 +3095,8 @@ static int index_options(stmt_ctx *x, const sql_create_index *ci, uint32_t *m, u
 		if (name[0] == 'm') {
 			if (conv.u.i < 2 || conv.u.i > 100) {
 				eval_error(err, "22023", -1,
-					   "value %" PRId64 " out of bounds for option \"m\"\nDETAIL:  Valid values are between \"2\" and \"100\".",
+					   "value %" PRId64 " out of bounds for option \"m\"\nDETAIL:  Valid "
+							    "values are between \"2\" and \"100\".",
 					   conv.u.i);
 				return -1;
 			}
@@ -3004,7 +3104,9 @@ static int index_options(stmt_ctx *x, const sql_create_index *ci, uint32_t *m, u
 		} else {
 			if (conv.u.i < 4 || conv.u.i > 1000) {
 				eval_error(err, "22023", -1,
-					   "value %" PRId64 " out of bounds for option \"ef_construction\"\nDETAIL:  Valid values are between \"4\" and \"1000\".",
+					   "value %" PRId64
+					   " out of bounds for option \"ef_construction\"\nDETAIL:  Valid "
+					   "values are between \"4\" and \"1000\".",
 					   conv.u.i);
 				return -1;
 			}
@@ -3048,7 +3150,9 @@ static int wait_index_built(stmt_ctx *x, uint32_t table_id, uint32_t column, con
 		bool ready = true;
 		for (size_t i = 0; i < g.n; i++) {
 			const Omendb__StatusResponse *st =
-			    resps[i] && resps[i]->body_case == OMENDB__RESPONSE__BODY_STATUS_INFO ? resps[i]->status_info : NULL;
+			    resps[i] && resps[i]->body_case == OMENDB__RESPONSE__BODY_STATUS_INFO
+				? resps[i]->status_info
+				: NULL;
 			bool found = false;
 			for (size_t t = 0; st && t < st->n_tables; t++) {
 				if (st->tables[t]->table_id != table_id)
@@ -3058,8 +3162,12 @@ static int wait_index_built(stmt_ctx *x, uint32_t table_id, uint32_t column, con
 					if (is->column != column)
 						continue;
 					found = true;
-					done += is->state == OMENDB__INDEX_STATE__INDEX_READY ? is->nodes : is->build_done;
-					total += is->state == OMENDB__INDEX_STATE__INDEX_READY ? is->nodes : is->build_total;
+					done += is->state == OMENDB__INDEX_STATE__INDEX_READY
+						    ? is->nodes
+						    : is->build_done;
+					total += is->state == OMENDB__INDEX_STATE__INDEX_READY
+						     ? is->nodes
+						     : is->build_total;
 					ready = ready && is->state == OMENDB__INDEX_STATE__INDEX_READY;
 				}
 			}
@@ -3068,22 +3176,27 @@ static int wait_index_built(stmt_ctx *x, uint32_t table_id, uint32_t column, con
 		free_responses(resps, g.n);
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		double since = (double)(now.tv_sec - last.tv_sec) + (double)(now.tv_nsec - last.tv_nsec) / 1e9;
-		double elapsed = (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
+		double since =
+		    (double)(now.tv_sec - last.tv_sec) + (double)(now.tv_nsec - last.tv_nsec) / 1e9;
+		double elapsed =
+		    (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9;
 		if (ready) {
 			if (elapsed >= 1.0)
-				notice(x->s, "00000", "index \"%s\": built on %zu groups, %" PRIu64 " rows, in %.1f s", name, g.n,
-				       total, elapsed);
+				notice(x->s, "00000",
+				       "index \"%s\": built on %zu groups, %" PRIu64 " rows, in %.1f s", name,
+				       g.n, total, elapsed);
 			return 0;
 		}
 		if (since >= 2.0) {
-			notice(x->s, "00000", "index \"%s\": %" PRIu64 " of %" PRIu64 " rows (%.0f%%) after %.0f s", name,
+			notice(x->s, "00000",
+			       "index \"%s\": %" PRIu64 " of %" PRIu64 " rows (%.0f%%) after %.0f s", name,
 			       done, total, total ? 100.0 * (double)done / (double)total : 0.0, elapsed);
 			last = now;
 		}
 		if (x->s->cancel && atomic_load(x->s->cancel)) {
 			eval_error(err, "57014", -1,
-				   "canceling statement due to user request; index \"%s\" keeps building in the background",
+				   "canceling statement due to user request; index \"%s\" keeps building in "
+				   "the background",
 				   name);
 			return -1;
 		}
@@ -3102,7 +3215,8 @@ static int run_create_index(stmt_ctx *x, const sql_create_index *ci, exec_result
 	int col = ci->column ? column_index(&r, ci->column) : -1;
 	if (strcmp(method, "hnsw") != 0) {
 		eval_error(err, "0A000", -1,
-			   "index method \"%s\" is not supported: OmenDB builds USING hnsw indexes on vector columns "
+			   "index method \"%s\" is not supported: OmenDB builds USING hnsw indexes on vector "
+			   "columns "
 			   "and evaluates filters on other columns inside the search",
 			   method);
 		return -1;
@@ -3112,7 +3226,8 @@ static int run_create_index(stmt_ctx *x, const sql_create_index *ci, exec_result
 		return -1;
 	}
 	if (r.types[col] != OID_VECTOR) {
-		eval_error(err, "42704", -1, "data type %s has no default operator class for access method \"hnsw\"",
+		eval_error(err, "42704", -1,
+			   "data type %s has no default operator class for access method \"hnsw\"",
 			   value_type_name(r.types[col]));
 		return -1;
 	}
@@ -3127,7 +3242,8 @@ static int run_create_index(stmt_ctx *x, const sql_create_index *ci, exec_result
 		else if (strcmp(ci->opclass, "vector_l1_ops") == 0)
 			metric = OMENDB__METRIC__METRIC_L1;
 		else {
-			eval_error(err, "42704", -1, "operator class \"%s\" does not exist for access method \"hnsw\"",
+			eval_error(err, "42704", -1,
+				   "operator class \"%s\" does not exist for access method \"hnsw\"",
 				   ci->opclass);
 			return -1;
 		}
@@ -3162,9 +3278,10 @@ static int run_create_index(stmt_ctx *x, const sql_create_index *ci, exec_result
 		if (strcmp(existing->name, name) == 0)
 			eval_error(err, "42P07", -1, "relation \"%s\" already exists", name);
 		else
-			eval_error(err, "0A000", -1,
-				   "column \"%s\" already has index \"%s\"; OmenDB keeps one hnsw index per column",
-				   ci->column, existing->name);
+			eval_error(
+			    err, "0A000", -1,
+			    "column \"%s\" already has index \"%s\"; OmenDB keeps one hnsw index per column",
+			    ci->column, existing->name);
 		return -1;
 	}
 	Omendb__IndexDef def = OMENDB__INDEX_DEF__INIT;
@@ -3195,7 +3312,8 @@ static int run_create_index(stmt_ctx *x, const sql_create_index *ci, exec_result
 	cmd.create_index = (Omendb__IndexDef *)made;
 	if (command_all_groups(x->s, x->cat, &cmd, err))
 		return -1;
-	log_info("building index %s on %s.%s (m %u, ef_construction %u)", name, table_name, ci->column, m, efc);
+	log_info("building index %s on %s.%s (m %u, ef_construction %u)", name, table_name, ci->column, m,
+		 efc);
 	if (wait_index_built(x, table_id, (uint32_t)col, name, err))
 		return -1;
 	set_tag(out, "CREATE INDEX");
@@ -3282,7 +3400,8 @@ static int dispatch(stmt_ctx *x, const sql_stmt *st, bool describe_only, exec_re
 	switch (st->kind) {
 	case SQL_STMT_CREATE_EXTENSION:
 		if (strcmp(st->u.extension, "vector") != 0) {
-			eval_error(err, "0A000", -1, "extension \"%s\" is not available; OmenDB provides \"vector\"",
+			eval_error(err, "0A000", -1,
+				   "extension \"%s\" is not available; OmenDB provides \"vector\"",
 				   st->u.extension);
 			return -1;
 		}
@@ -3411,12 +3530,13 @@ int exec_copy_begin(exec_session *s, const sql_copy *c, exec_copy **out, sql_err
 	for (size_t i = 0; i < nt; i++) {
 		int ci = c->columns ? column_index(&cp->r, c->columns[i]) : (int)i;
 		if (ci < 0) {
-			eval_error(err, "42703", -1, "column \"%s\" of relation \"%s\" does not exist", c->columns[i],
-				   copy->name);
+			eval_error(err, "42703", -1, "column \"%s\" of relation \"%s\" does not exist",
+				   c->columns[i], copy->name);
 			goto done;
 		}
 		if (cp->given[ci]) {
-			eval_error(err, "42701", -1, "column \"%s\" specified more than once", cp->r.names[ci]);
+			eval_error(err, "42701", -1, "column \"%s\" specified more than once",
+				   cp->r.names[ci]);
 			goto done;
 		}
 		cp->given[ci] = true;
@@ -3447,7 +3567,8 @@ const exec_column *exec_copy_columns(const exec_copy *c)
 	return c->cols;
 }
 
-int exec_copy_rows(exec_copy *c, exec_session *s, value *const *rows, size_t n, uint64_t *count, sql_error *err)
+int exec_copy_rows(exec_copy *c, exec_session *s, value *const *rows, size_t n, uint64_t *count,
+		   sql_error *err)
 {
 	stmt_ctx x;
 	if (ctx_open(&x, s, err))
@@ -3472,7 +3593,8 @@ int exec_copy_rows(exec_copy *c, exec_session *s, value *const *rows, size_t n, 
 			break;
 		}
 		for (size_t k = 0; k < c->ncols && rc == 0; k++)
-			rc = assign(&x, &c->r, (size_t)c->target[k], &rows[i][k], &full[i][c->target[k]], -1, err);
+			rc = assign(&x, &c->r, (size_t)c->target[k], &rows[i][k], &full[i][c->target[k]], -1,
+				    err);
 	}
 	write_counts wc = {0};
 	if (rc == 0)

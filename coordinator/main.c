@@ -31,10 +31,12 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: omendb-coordinator --listen HOST:PORT --catalog RPCADDR[,RPCADDR...]\n"
-		   "         [--auth trust|scram-sha-256] [--user NAME:PASSWORD]... [--max-connections N]\n"
-		   "         [--metrics HOST:PORT] [--timeout-ms MS] [--log-level debug|info|warn|error]\n"
-		   "Speaks the PostgreSQL protocol on --listen; --catalog names the replicas of shard group 0.\n");
+	fprintf(
+	    f,
+	    "usage: omendb-coordinator --listen HOST:PORT --catalog RPCADDR[,RPCADDR...]\n"
+	    "         [--auth trust|scram-sha-256] [--user NAME:PASSWORD]... [--max-connections N]\n"
+	    "         [--metrics HOST:PORT] [--timeout-ms MS] [--log-level debug|info|warn|error]\n"
+	    "Speaks the PostgreSQL protocol on --listen; --catalog names the replicas of shard group 0.\n");
 }
 
 int main(int argc, char **argv)
@@ -43,12 +45,16 @@ int main(int argc, char **argv)
 	const char *users[MAX_USERS];
 	size_t nusers = 0;
 	long max_conn = 100, timeout_ms = 5000;
-	static const struct option opts[] = {
-	    {"listen", required_argument, NULL, 'l'},	 {"catalog", required_argument, NULL, 'c'},
-	    {"auth", required_argument, NULL, 'a'},	 {"user", required_argument, NULL, 'u'},
-	    {"max-connections", required_argument, NULL, 'm'}, {"metrics", required_argument, NULL, 'M'},
-	    {"timeout-ms", required_argument, NULL, 't'}, {"log-level", required_argument, NULL, 'L'},
-	    {"help", no_argument, NULL, 'h'},		 {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
+					     {"catalog", required_argument, NULL, 'c'},
+					     {"auth", required_argument, NULL, 'a'},
+					     {"user", required_argument, NULL, 'u'},
+					     {"max-connections", required_argument, NULL, 'm'},
+					     {"metrics", required_argument, NULL, 'M'},
+					     {"timeout-ms", required_argument, NULL, 't'},
+					     {"log-level", required_argument, NULL, 'L'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
 	int ch;
 	char *end;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -64,7 +70,9 @@ int main(int argc, char **argv)
 			break;
 		case 'u':
 			if (nusers == MAX_USERS || !strchr(optarg, ':')) {
-				fprintf(stderr, "omendb-coordinator: --user wants NAME:PASSWORD (at most %d)\n", MAX_USERS);
+				fprintf(stderr,
+					"omendb-coordinator: --user wants NAME:PASSWORD (at most %d)\n",
+					MAX_USERS);
 				return 2;
 			}
 			users[nusers++] = optarg;
@@ -113,7 +121,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (scram && nusers == 0) {
-		fprintf(stderr, "omendb-coordinator: scram-sha-256 needs at least one --user NAME:PASSWORD\n");
+		fprintf(stderr,
+			"omendb-coordinator: scram-sha-256 needs at least one --user NAME:PASSWORD\n");
 		return 2;
 	}
 	char catbuf[1024];
@@ -136,7 +145,8 @@ int main(int argc, char **argv)
 		const char *colon = strchr(users[i], ':');
 		su[i].name = strndup(users[i], (size_t)(colon - users[i]));
 		if (!su[i].name || scram_make_secret(colon + 1, NULL, 0, &su[i].secret) != SCRAM_OK) {
-			fprintf(stderr, "omendb-coordinator: cannot prepare the secret of user %s\n", users[i]);
+			fprintf(stderr, "omendb-coordinator: cannot prepare the secret of user %s\n",
+				users[i]);
 			return 1;
 		}
 	}
@@ -194,8 +204,8 @@ int main(int argc, char **argv)
 	}
 	server *srv;
 	if (server_start(&so, &srv) != OMEN_OK) {
-		log_error("cannot listen on %s%s%s: %s", listen_addr, metrics ? " or " : "", metrics ? metrics : "",
-			  strerror(errno));
+		log_error("cannot listen on %s%s%s: %s", listen_addr, metrics ? " or " : "",
+			  metrics ? metrics : "", strerror(errno));
 		return 1;
 	}
 	log_info("listening for PostgreSQL clients on %s (auth %s)%s%s", listen_addr, auth,

@@ -610,6 +610,11 @@ static const char *indexdef(pgcatalog_ctx *ctx, int64_t oid, int64_t col, bool *
 	const char *qn = quote_ident(a, ix->name), *qt = quote_ident(a, t->name);
 	if (!qn || !qt || !column)
 		return NULL;
+	/* The catalog keeps m and ef_construction resolved, so an index built
+	 * with the defaults shows no WITH, as one created without it does. */
+	if (index_m(ix) == 16 && index_ef(ix) == 64)
+		return arena_printf(a, "CREATE INDEX %s ON public.%s USING hnsw (%s %s)", qn, qt, column,
+				    metric_opclass(ix->metric));
 	return arena_printf(
 	    a, "CREATE INDEX %s ON public.%s USING hnsw (%s %s) WITH (m='%u', ef_construction='%u')", qn, qt,
 	    column, metric_opclass(ix->metric), index_m(ix), index_ef(ix));

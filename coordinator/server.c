@@ -190,24 +190,31 @@ static void *metrics_main(void *arg)
 		unsigned active = s->active;
 		pthread_mutex_unlock(&s->mu);
 		char body[2048];
-		int bl = snprintf(body, sizeof body,
-				  "# TYPE omendb_connections gauge\nomendb_connections %u\n"
-				  "# TYPE omendb_connections_accepted_total counter\nomendb_connections_accepted_total %" PRIu64 "\n"
-				  "# TYPE omendb_connections_refused_total counter\nomendb_connections_refused_total %" PRIu64 "\n"
-				  "# TYPE omendb_shard_calls_total counter\nomendb_shard_calls_total %" PRIu64 "\n"
-				  "# TYPE omendb_shard_retries_total counter\nomendb_shard_retries_total %" PRIu64 "\n"
-				  "# TYPE omendb_shard_not_leader_total counter\nomendb_shard_not_leader_total %" PRIu64 "\n"
-				  "# TYPE omendb_shard_stale_catalog_total counter\nomendb_shard_stale_catalog_total %" PRIu64 "\n"
-				  "# TYPE omendb_shard_timeouts_total counter\nomendb_shard_timeouts_total %" PRIu64 "\n"
-				  "# TYPE omendb_catalog_refreshes_total counter\nomendb_catalog_refreshes_total %" PRIu64 "\n",
-				  active, atomic_load(&s->accepted), atomic_load(&s->refused), rs.calls, rs.retries,
-				  rs.not_leader, rs.stale_catalog, rs.timeouts, rs.catalog_refreshes);
+		int bl = snprintf(
+		    body, sizeof body,
+		    "# TYPE omendb_connections gauge\nomendb_connections %u\n"
+		    "# TYPE omendb_connections_accepted_total counter\nomendb_connections_accepted_total "
+		    "%" PRIu64 "\n"
+		    "# TYPE omendb_connections_refused_total counter\nomendb_connections_refused_total "
+		    "%" PRIu64 "\n"
+		    "# TYPE omendb_shard_calls_total counter\nomendb_shard_calls_total %" PRIu64 "\n"
+		    "# TYPE omendb_shard_retries_total counter\nomendb_shard_retries_total %" PRIu64 "\n"
+		    "# TYPE omendb_shard_not_leader_total counter\nomendb_shard_not_leader_total %" PRIu64
+		    "\n"
+		    "# TYPE omendb_shard_stale_catalog_total counter\nomendb_shard_stale_catalog_total "
+		    "%" PRIu64 "\n"
+		    "# TYPE omendb_shard_timeouts_total counter\nomendb_shard_timeouts_total %" PRIu64 "\n"
+		    "# TYPE omendb_catalog_refreshes_total counter\nomendb_catalog_refreshes_total %" PRIu64
+		    "\n",
+		    active, atomic_load(&s->accepted), atomic_load(&s->refused), rs.calls, rs.retries,
+		    rs.not_leader, rs.stale_catalog, rs.timeouts, rs.catalog_refreshes);
 		bool ok = strncmp(req, "GET /metrics", 12) == 0;
 		char head[256];
-		int hl = snprintf(head, sizeof head,
-				  "HTTP/1.1 %s\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: %d\r\n"
-				  "Connection: close\r\n\r\n",
-				  ok ? "200 OK" : "404 Not Found", ok ? bl : 0);
+		int hl = snprintf(
+		    head, sizeof head,
+		    "HTTP/1.1 %s\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: %d\r\n"
+		    "Connection: close\r\n\r\n",
+		    ok ? "200 OK" : "404 Not Found", ok ? bl : 0);
 		(void)!send(fd, head, (size_t)hl, MSG_NOSIGNAL);
 		if (ok)
 			(void)!send(fd, body, (size_t)bl, MSG_NOSIGNAL);

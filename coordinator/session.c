@@ -64,9 +64,9 @@ typedef struct session {
 	prepared *prepared;
 	size_t nprepared;
 	portal *portals;
-	char txn;	       /* 'I', 'T', 'E' */
-	bool wrote_in_txn;     /* a write ran since BEGIN */
-	bool skip_to_sync;     /* extended protocol: an error discards until Sync */
+	char txn;	   /* 'I', 'T', 'E' */
+	bool wrote_in_txn; /* a write ran since BEGIN */
+	bool skip_to_sync; /* extended protocol: an error discards until Sync */
 	bool closing;
 	char user[64];
 	char database[64];
@@ -150,10 +150,14 @@ static void send_error(session *s, const char *severity, const char *state, cons
 		size_t n = (size_t)(nl - msg) < sizeof head - 1 ? (size_t)(nl - msg) : sizeof head - 1;
 		memcpy(head, msg, n);
 		head[n] = 0;
-		const char *detail = nl + 1;
-		if (strncmp(detail, "DETAIL:  ", 9) == 0)
+		const char *detail = nl + 1, *hint = NULL;
+		if (strncmp(detail, "DETAIL:  ", 9) == 0) {
 			detail += 9;
-		pgw_error(&s->out, 'E', severity, state, head, detail, NULL, position);
+		} else if (strncmp(detail, "HINT:  ", 7) == 0) {
+			hint = detail + 7;
+			detail = NULL;
+		}
+		pgw_error(&s->out, 'E', severity, state, head, detail, hint, position);
 	} else {
 		pgw_error(&s->out, 'E', severity, state, msg, NULL, NULL, position);
 	}
@@ -183,8 +187,8 @@ static bool read_message(session *s, uint8_t *type, const uint8_t **body, size_t
 	*type = s->in[s->in_off];
 	int32_t l = be32(s->in + s->in_off + 1);
 	if (l < 4 || (size_t)l - 4 > s->cfg->max_message) {
-		fatal(s, l < 4 ? "08P01" : "54000", l < 4 ? "invalid message length %d" : "message of %d bytes is too large",
-		      l);
+		fatal(s, l < 4 ? "08P01" : "54000",
+		      l < 4 ? "invalid message length %d" : "message of %d bytes is too large", l);
 		return false;
 	}
 	if (!fill(s, 1 + (size_t)l)) {
@@ -236,9 +240,17 @@ static bool put_setting(session *s, const char *name, const char *val)
 /* The settings PostgreSQL reports with ParameterStatus. */
 static bool is_reported(const char *name)
 {
-	static const char *const r[] = {"application_name", "client_encoding", "datestyle", "intervalstyle",
-					"timezone", "standard_conforming_strings", "integer_datetimes",
-					"server_version", "server_encoding", "is_superuser", "session_authorization"};
+	static const char *const r[] = {"application_name",
+					"client_encoding",
+					"datestyle",
+					"intervalstyle",
+					"timezone",
+					"standard_conforming_strings",
+					"integer_datetimes",
+					"server_version",
+					"server_encoding",
+					"is_superuser",
+					"session_authorization"};
 	for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
 		if (strcasecmp(r[i], name) == 0)
 			return true;
@@ -347,15 +359,23 @@ static int apply_setting(session *s, const char *name, const char *v, sql_error 
 		char *end;
 		long n = strtol(v, &end, 10);
 		if (*v == 0 || *end || n < 1 || n > 1000) {
-			eval_error(err, "22023", -1,
-				   "invalid value for parameter \"hnsw.ef_search\": \"%s\"\nDETAIL:  Valid values are between \"1\" and \"1000\".",
-				   v);
+			if (*v && !*end)
+				eval_error(err, "22023", -1,
+					   "%s is outside the valid range for parameter \"hnsw.ef_search\" "
+					   "(1 .. 1000)",
+					   v);
+			else
+				eval_error(err, "22023", -1,
+					   "invalid value for parameter \"hnsw.ef_search\": \"%s\"", v);
 			return -1;
 		}
 		s->settings.ef_search = (uint32_t)n;
 	} else if (strcasecmp(name, "hnsw.iterative_scan") == 0) {
 		if (strcasecmp(v, "off") && strcasecmp(v, "relaxed_order") && strcasecmp(v, "strict_order")) {
-			eval_error(err, "22023", -1, "invalid value for parameter \"hnsw.iterative_scan\": \"%s\"\nDETAIL:  Available values: off, relaxed_order, strict_order.", v);
+			eval_error(err, "22023", -1,
+				   "invalid value for parameter \"hnsw.iterative_scan\": \"%s\"\nHINT:  "
+				   "Available values: off, relaxed_order, strict_order.",
+				   v);
 			return -1;
 		}
 	} else if (strcasecmp(name, "omendb.read_consistency") == 0) {
@@ -366,7 +386,10 @@ static int apply_setting(session *s, const char *name, const char *v, sql_error 
 		else if (strcasecmp(v, "any") == 0)
 			s->settings.read_level = OMENDB__READ_LEVEL__READ_ANY;
 		else {
-			eval_error(err, "22023", -1, "invalid value for parameter \"omendb.read_consistency\": \"%s\"\nDETAIL:  Available values: leader, linearizable, any.", v);
+			eval_error(err, "22023", -1,
+				   "invalid value for parameter \"omendb.read_consistency\": \"%s\"\nHINT:  "
+				   "Available values: leader, linearizable, any.",
+				   v);
 			return -1;
 		}
 	} else if (strcasecmp(name, "omendb.partial_results") == 0) {
@@ -375,20 +398,27 @@ static int apply_setting(session *s, const char *name, const char *v, sql_error 
 		else if (!strcasecmp(v, "off") || !strcasecmp(v, "false") || !strcmp(v, "0"))
 			s->settings.partial_results = false;
 		else {
-			eval_error(err, "22023", -1, "parameter \"omendb.partial_results\" requires a Boolean value");
+			eval_error(err, "22023", -1,
+				   "parameter \"omendb.partial_results\" requires a Boolean value");
 			return -1;
 		}
 	} else if (strcasecmp(name, "omendb.group_timeout") == 0) {
 		char *end;
 		long n = strtol(v, &end, 10);
 		if (*v == 0 || *end || n < 10 || n > 3600000) {
-			eval_error(err, "22023", -1, "invalid value for parameter \"omendb.group_timeout\": \"%s\" (10 to 3600000 ms)", v);
+			eval_error(
+			    err, "22023", -1,
+			    "invalid value for parameter \"omendb.group_timeout\": \"%s\" (10 to 3600000 ms)",
+			    v);
 			return -1;
 		}
 		s->settings.group_timeout_ms = (int)n;
 	} else if (strcasecmp(name, "client_encoding") == 0) {
 		if (strcasecmp(v, "UTF8") && strcasecmp(v, "UTF-8") && strcasecmp(v, "unicode")) {
-			eval_error(err, "22023", -1, "invalid value for parameter \"client_encoding\": \"%s\"\nDETAIL:  OmenDB speaks UTF8 only.", v);
+			eval_error(err, "22023", -1,
+				   "invalid value for parameter \"client_encoding\": \"%s\"\nDETAIL:  OmenDB "
+				   "speaks UTF8 only.",
+				   v);
 			return -1;
 		}
 		v = "UTF8";
@@ -398,11 +428,13 @@ static int apply_setting(session *s, const char *name, const char *v, sql_error 
 			return -1;
 		}
 	} else if (strcasecmp(name, "server_version") == 0 || strcasecmp(name, "server_encoding") == 0 ||
-		   strcasecmp(name, "integer_datetimes") == 0 || strcasecmp(name, "server_version_num") == 0 ||
+		   strcasecmp(name, "integer_datetimes") == 0 ||
+		   strcasecmp(name, "server_version_num") == 0 ||
 		   strcasecmp(name, "max_identifier_length") == 0) {
 		eval_error(err, "55P02", -1, "parameter \"%s\" cannot be changed", name);
 		return -1;
-	} else if (!default_of(name) && !strchr(name, '.') && strcasecmp(name, "session_authorization") != 0) {
+	} else if (!default_of(name) && !strchr(name, '.') &&
+		   strcasecmp(name, "session_authorization") != 0) {
 		eval_error(err, "42704", -1, "unrecognized configuration parameter \"%s\"", name);
 		return -1;
 	}
@@ -445,7 +477,6 @@ static void reset_all(session *s)
 }
 
 /* --- results --- */
-
 
 static void send_row_description(session *s, const exec_result *r, const int16_t *formats, size_t nformats)
 {
@@ -540,7 +571,8 @@ static bool is_write(const sql_stmt *st)
 {
 	return st->kind == SQL_STMT_INSERT || st->kind == SQL_STMT_UPDATE || st->kind == SQL_STMT_DELETE ||
 	       st->kind == SQL_STMT_COPY_FROM || st->kind == SQL_STMT_CREATE_TABLE ||
-	       st->kind == SQL_STMT_DROP_TABLE || st->kind == SQL_STMT_CREATE_INDEX || st->kind == SQL_STMT_DROP_INDEX;
+	       st->kind == SQL_STMT_DROP_TABLE || st->kind == SQL_STMT_CREATE_INDEX ||
+	       st->kind == SQL_STMT_DROP_INDEX;
 }
 
 static char *text_of_expr(session *s, const sql_expr *e, sql_error *err)
@@ -578,24 +610,27 @@ static int session_statement(session *s, const sql_stmt *st, exec_result *out, s
 	switch (st->kind) {
 	case SQL_STMT_BEGIN:
 		if (s->txn != 'I')
-			pgw_error(&s->out, 'N', "WARNING", "25001", "there is already a transaction in progress", NULL,
-				  NULL, 0);
+			pgw_error(&s->out, 'N', "WARNING", "25001",
+				  "there is already a transaction in progress", NULL, NULL, 0);
 		s->txn = 'T';
 		s->wrote_in_txn = false;
 		snprintf(out->tag, sizeof out->tag, "BEGIN");
 		return 1;
 	case SQL_STMT_COMMIT:
 		if (s->txn == 'I')
-			pgw_error(&s->out, 'N', "WARNING", "25P01", "there is no transaction in progress", NULL, NULL, 0);
+			pgw_error(&s->out, 'N', "WARNING", "25P01", "there is no transaction in progress",
+				  NULL, NULL, 0);
 		snprintf(out->tag, sizeof out->tag, s->txn == 'E' ? "ROLLBACK" : "COMMIT");
 		s->txn = 'I';
 		return 1;
 	case SQL_STMT_ROLLBACK:
 		if (s->txn == 'I')
-			pgw_error(&s->out, 'N', "WARNING", "25P01", "there is no transaction in progress", NULL, NULL, 0);
+			pgw_error(&s->out, 'N', "WARNING", "25P01", "there is no transaction in progress",
+				  NULL, NULL, 0);
 		else if (s->wrote_in_txn)
 			pgw_error(&s->out, 'N', "WARNING", "01000",
-				  "OmenDB applies each statement when it runs: the writes since BEGIN were not undone",
+				  "OmenDB applies each statement when it runs: the writes since BEGIN were "
+				  "not undone",
 				  NULL, NULL, 0);
 		s->txn = 'I';
 		snprintf(out->tag, sizeof out->tag, "ROLLBACK");
@@ -653,7 +688,8 @@ static int session_statement(session *s, const sql_stmt *st, exec_result *out, s
 				if (!row)
 					return -1;
 				const char *v = setting_for_eval(s, defaults[i].name);
-				row[0] = value_text(OID_TEXT, (char *)defaults[i].name, strlen(defaults[i].name));
+				row[0] =
+				    value_text(OID_TEXT, (char *)defaults[i].name, strlen(defaults[i].name));
 				row[1] = value_text(OID_TEXT, (char *)v, strlen(v));
 				row[2] = value_text(OID_TEXT, (char *)"", 0);
 				out->rows[out->nrows++] = row;
@@ -718,7 +754,8 @@ static bool blocked_by_failed_txn(session *s, const sql_stmt *st, sql_error *err
 {
 	if (s->txn != 'E' || st->kind == SQL_STMT_COMMIT || st->kind == SQL_STMT_ROLLBACK)
 		return false;
-	eval_error(err, "25P02", -1, "current transaction is aborted, commands ignored until end of transaction block");
+	eval_error(err, "25P02", -1,
+		   "current transaction is aborted, commands ignored until end of transaction block");
 	return true;
 }
 
@@ -767,10 +804,11 @@ static int copy_row(void *arg, const char *const *field, const size_t *len, size
 			continue;
 		}
 		if (c->format == SQL_COPY_BINARY)
-			rc = value_from_binary(&c->a, cols[i].type, cols[i].typmod, (const uint8_t *)field[i], len[i],
-					       &row[i], &ve);
+			rc = value_from_binary(&c->a, cols[i].type, cols[i].typmod, (const uint8_t *)field[i],
+					       len[i], &row[i], &ve);
 		else
-			rc = value_from_text(&c->a, cols[i].type, cols[i].typmod, field[i], len[i], &row[i], &ve);
+			rc = value_from_text(&c->a, cols[i].type, cols[i].typmod, field[i], len[i], &row[i],
+					     &ve);
 		if (rc) {
 			eval_error(err, ve.sqlstate, -1, "%s, column %s", ve.message, cols[i].name);
 			return -1;
@@ -806,7 +844,8 @@ static bool run_copy(session *s, const sql_copy *opts, exec_result *out, sql_err
 		*failed = true;
 		return true;
 	}
-	pgw_copy_in_response(&s->out, opts->format == SQL_COPY_BINARY ? 1 : 0, (int16_t)exec_copy_ncols(c.cp));
+	pgw_copy_in_response(&s->out, opts->format == SQL_COPY_BINARY ? 1 : 0,
+			     (int16_t)exec_copy_ncols(c.cp));
 	if (!flush(s)) {
 		copy_parser_close(p);
 		exec_copy_end(c.cp);
@@ -1031,7 +1070,8 @@ static void msg_parse(session *s, const uint8_t *body, size_t len)
 	}
 	if (s->nprepared >= SESSION_MAX_PREPARED && name[0]) {
 		sql_error err;
-		eval_error(&err, "54000", -1, "too many prepared statements (at most %d)", SESSION_MAX_PREPARED);
+		eval_error(&err, "54000", -1, "too many prepared statements (at most %d)",
+			   SESSION_MAX_PREPARED);
 		ext_error(s, &err);
 		return;
 	}
@@ -1075,7 +1115,8 @@ static void msg_parse(session *s, const uint8_t *body, size_t len)
 		arena_reset(&s->a);
 		exec_init(s, &es);
 		es.query = p->query;
-		if (runs_in_exec(p->stmt) && exec_describe(&es, p->stmt, p->param_types, p->nparams, &desc, &err))
+		if (runs_in_exec(p->stmt) &&
+		    exec_describe(&es, p->stmt, p->param_types, p->nparams, &desc, &err))
 			rc = -1;
 	}
 	if (rc) {
@@ -1101,7 +1142,8 @@ static void msg_bind(session *s, const uint8_t *body, size_t len)
 	const char *pname, *sname;
 	size_t pl, sl;
 	int16_t nfmt, nparams, nres;
-	if (!pgw_get_cstr(&r, &pname, &pl) || !pgw_get_cstr(&r, &sname, &sl) || !pgw_get_i16(&r, &nfmt) || nfmt < 0) {
+	if (!pgw_get_cstr(&r, &pname, &pl) || !pgw_get_cstr(&r, &sname, &sl) || !pgw_get_i16(&r, &nfmt) ||
+	    nfmt < 0) {
 		ext_protocol_error(s, "malformed Bind message");
 		return;
 	}
@@ -1124,7 +1166,8 @@ static void msg_bind(session *s, const uint8_t *body, size_t len)
 	    (nfmt > 1 && nfmt != nparams)) {
 		free(fmts);
 		sql_error err;
-		eval_error(&err, "08P01", -1, "bind message supplies %d parameters, but prepared statement \"%s\" requires %zu",
+		eval_error(&err, "08P01", -1,
+			   "bind message supplies %d parameters, but prepared statement \"%s\" requires %zu",
 			   nparams, sname, ps->nparams);
 		ext_error(s, &err);
 		return;
@@ -1169,7 +1212,8 @@ static void msg_bind(session *s, const uint8_t *body, size_t len)
 		if (f == 1)
 			rc = value_from_binary(&po->a, t, -1, vp, (size_t)vl, &po->params[i], &ve);
 		else
-			rc = value_from_text(&po->a, t, -1, (const char *)vp, (size_t)vl, &po->params[i], &ve);
+			rc =
+			    value_from_text(&po->a, t, -1, (const char *)vp, (size_t)vl, &po->params[i], &ve);
 		if (rc)
 			eval_error(&err, ve.sqlstate, -1, "%s (parameter $%d)", ve.message, i + 1);
 	}
@@ -1423,8 +1467,8 @@ static bool read_startup(session *s, pgw_startup *st, uint8_t **packet)
 			return false;
 		}
 		if (st->code >> 16 != 3) {
-			fatal(s, "0A000", "unsupported frontend protocol %u.%u: server supports 3.0", st->code >> 16,
-			      st->code & 0xffff);
+			fatal(s, "0A000", "unsupported frontend protocol %u.%u: server supports 3.0",
+			      st->code >> 16, st->code & 0xffff);
 			return false;
 		}
 		return true;
@@ -1530,9 +1574,17 @@ static bool startup(session *s)
 	if (s->cfg->scram && !authenticate_scram(s))
 		return false;
 	pgw_auth_ok(&s->out);
-	static const char *const report[] = {"application_name", "client_encoding", "datestyle", "integer_datetimes",
-					     "intervalstyle", "is_superuser", "server_encoding", "server_version",
-					     "session_authorization", "standard_conforming_strings", "timezone"};
+	static const char *const report[] = {"application_name",
+					     "client_encoding",
+					     "datestyle",
+					     "integer_datetimes",
+					     "intervalstyle",
+					     "is_superuser",
+					     "server_encoding",
+					     "server_version",
+					     "session_authorization",
+					     "standard_conforming_strings",
+					     "timezone"};
 	for (size_t i = 0; i < sizeof report / sizeof report[0]; i++)
 		pgw_parameter_status(&s->out, reported_name(report[i]), setting_for_eval(s, report[i]));
 	pgw_backend_key(&s->out, s->pid, s->key);
@@ -1632,8 +1684,8 @@ void session_run(const session_config *cfg, int fd, int32_t pid, int32_t key, _A
 		case 'f':
 			break; /* CopyData/Done/Fail outside COPY: ignored, as PostgreSQL does */
 		case 'F':
-			pgw_error(&s->out, 'E', "ERROR", "0A000", "the function call message is not supported", NULL, NULL,
-				  0);
+			pgw_error(&s->out, 'E', "ERROR", "0A000",
+				  "the function call message is not supported", NULL, NULL, 0);
 			pgw_ready(&s->out, s->txn);
 			flush(s);
 			break;

@@ -1852,8 +1852,26 @@ static int parse_vector(arena *a, const char *z, size_t len, int32_t typmod, val
 					  : "infinite value not allowed in vector");
 	case OMEN_ENOMEM:
 		return oom(err);
-	default:
+	default: {
+		/* pgvector's details for the two shapes it names. */
+		const char *p = z, *close = strrchr(z, ']');
+		while (is_space(*p))
+			p++;
+		const char *detail = NULL;
+		if (*p != '[')
+			detail = "Vector contents must start with \"[\".";
+		else if (close) {
+			const char *q = close + 1;
+			while (is_space(*q))
+				q++;
+			if (*q)
+				detail = "Junk after closing right brace.";
+		}
+		if (detail)
+			return fail(err, "22P02", "invalid input syntax for type vector: \"%s\"\nDETAIL:  %s",
+				    z, detail);
 		return fail(err, "22P02", "invalid input syntax for type vector: \"%s\"", z);
+	}
 	}
 	*out = (value){.type = OID_VECTOR, .u.vec = {x, dim}};
 	return vector_typmod(out, typmod, err);
