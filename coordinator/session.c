@@ -187,8 +187,7 @@ static bool read_message(session *s, uint8_t *type, const uint8_t **body, size_t
 	*type = s->in[s->in_off];
 	int32_t l = be32(s->in + s->in_off + 1);
 	if (l < 4 || (size_t)l - 4 > s->cfg->max_message) {
-		fatal(s, l < 4 ? "08P01" : "54000",
-		      l < 4 ? "invalid message length %d" : "message of %d bytes is too large", l);
+		fatal(s, "08P01", "invalid message length %d", l);
 		return false;
 	}
 	if (!fill(s, 1 + (size_t)l)) {
@@ -1569,8 +1568,23 @@ static bool startup(session *s)
 		if (apply_setting(s, n, st.values[i], &err))
 			log_info("connection %d: startup parameter %s ignored: %s", s->pid, n, err.message);
 	}
+	/* A newer 3.x minor version or _pq_ options: NegotiateProtocolVersion,
+	 * and the session goes on in 3.0 (protocol docs, "Protocol versions").
+	 * ParameterStatus from the startup parameters waits for authentication. */
+	pgw_buf_reset(&s->out);
+	size_t unknown = 0;
+	for (size_t i = 0; i < st.nparams; i++)
+		unknown += strncmp(st.names[i], "_pq_.", 5) == 0;
+	if ((st.code & 0xffff) != 0 || unknown) {
+		pgw_begin(&s->out, 'v');
+		pgw_put_i32(&s->out, 0);
+		pgw_put_i32(&s->out, (int32_t)unknown);
+		for (size_t i = 0; i < st.nparams; i++)
+			if (strncmp(st.names[i], "_pq_.", 5) == 0)
+				pgw_put_cstr(&s->out, st.names[i]);
+		pgw_end(&s->out);
+	}
 	free(packet);
-	pgw_buf_reset(&s->out); /* ParameterStatus goes after authentication */
 	if (s->cfg->scram && !authenticate_scram(s))
 		return false;
 	pgw_auth_ok(&s->out);
@@ -1632,7 +1646,11 @@ void session_run(const session_config *cfg, int fd, int32_t pid, int32_t key, _A
 		if (!read_message(s, &type, &body, &len))
 			break;
 		atomic_store(cancel, false);
+		/* After an error the extended protocol skips to Sync; a Flush
+		 * still sends the error. */
 		if (s->skip_to_sync && type != 'S' && type != 'X') {
+			if (type == 'H')
+				flush(s);
 			continue;
 		}
 		switch (type) {
