@@ -16,6 +16,7 @@ void eval_error(sql_error *err, const char *sqlstate, int location, const char *
 {
 	memcpy(err->sqlstate, sqlstate, 5);
 	err->sqlstate[5] = 0;
+	err->table[0] = err->column[0] = err->constraint[0] = 0;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof err->message, fmt, ap);

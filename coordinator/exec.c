@@ -2208,6 +2208,8 @@ static int write_groups(stmt_ctx *x, table_ref *r, Omendb__Row **upserts, value 
 				eval_error(err, "23505", -1,
 					   "duplicate key value violates unique constraint \"%s_pkey\"",
 					   r->t->name);
+				snprintf(err->table, sizeof err->table, "%s", r->t->name);
+				snprintf(err->constraint, sizeof err->constraint, "%s_pkey", r->t->name);
 				if (detail) {
 					size_t ml = strlen(err->message);
 					snprintf(err->message + ml, sizeof err->message - ml, "\n%s", detail);
@@ -2269,6 +2271,8 @@ static int build_row(stmt_ctx *x, const table_ref *r, const value *row, int64_t 
 			    "null value in column \"%s\" of relation \"%s\" violates not-null constraint",
 			    t->columns[c]->name, t->name);
 			failing_row(x->s->a, r, row, err);
+			snprintf(err->table, sizeof err->table, "%s", t->name);
+			snprintf(err->column, sizeof err->column, "%s", t->columns[c]->name);
 			return -1;
 		}
 	}

@@ -467,6 +467,12 @@ static void error_field(pgw_buf *b, char code, const char *value)
 void pgw_error(pgw_buf *b, char type, const char *severity, const char *sqlstate, const char *message,
 	       const char *detail, const char *hint, int position)
 {
+	pgw_error_named(b, type, severity, sqlstate, message, detail, hint, position, NULL);
+}
+
+void pgw_error_named(pgw_buf *b, char type, const char *severity, const char *sqlstate, const char *message,
+		     const char *detail, const char *hint, int position, const pgw_error_names *names)
+{
 	pgw_begin(b, type);
 	error_field(b, 'S', severity);
 	error_field(b, 'V', severity);
@@ -478,6 +484,13 @@ void pgw_error(pgw_buf *b, char type, const char *severity, const char *sqlstate
 		char pos[16];
 		snprintf(pos, sizeof pos, "%d", position);
 		error_field(b, 'P', pos);
+	}
+	if (names) {
+		const char *const f[] = {names->schema, names->table, names->column, names->constraint};
+		const char code[] = {'s', 't', 'c', 'n'};
+		for (int i = 0; i < 4; i++)
+			if (f[i] && f[i][0])
+				error_field(b, code[i], f[i]);
 	}
 	pgw_put_u8(b, 0);
 	pgw_end(b);

@@ -117,6 +117,13 @@ void pgw_data_row_end(pgw_buf *b);
  * position 0 = none. */
 void pgw_error(pgw_buf *b, char type, const char *severity, const char *sqlstate, const char *message,
 	       const char *detail, const char *hint, int position);
+/* pgw_error with the fields that name a database object ('s' schema, 't'
+ * table, 'c' column, 'n' constraint); NULL or empty ones are left out. */
+typedef struct pgw_error_names {
+	const char *schema, *table, *column, *constraint;
+} pgw_error_names;
+void pgw_error_named(pgw_buf *b, char type, const char *severity, const char *sqlstate, const char *message,
+		     const char *detail, const char *hint, int position, const pgw_error_names *names);
 void pgw_copy_in_response(pgw_buf *b, int8_t format, int16_t ncols); /* 'G', all columns in format */
 
 /* --- frontend messages (the client side, for tests and the launcher) --- */

@@ -141,7 +141,16 @@ static int32_t be32(const uint8_t *p)
 	return (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
 }
 
+static void send_error_named(session *s, const char *severity, const char *state, const char *msg, int position,
+			     const pgw_error_names *names);
+
 static void send_error(session *s, const char *severity, const char *state, const char *msg, int position)
+{
+	send_error_named(s, severity, state, msg, position, NULL);
+}
+
+static void send_error_named(session *s, const char *severity, const char *state, const char *msg, int position,
+			     const pgw_error_names *names)
 {
 	/* A message with a second line "DETAIL:  ..." carries its detail. */
 	const char *nl = strchr(msg, '\n');
@@ -157,9 +166,9 @@ static void send_error(session *s, const char *severity, const char *state, cons
 			hint = detail + 7;
 			detail = NULL;
 		}
-		pgw_error(&s->out, 'E', severity, state, head, detail, hint, position);
+		pgw_error_named(&s->out, 'E', severity, state, head, detail, hint, position, names);
 	} else {
-		pgw_error(&s->out, 'E', severity, state, msg, NULL, NULL, position);
+		pgw_error_named(&s->out, 'E', severity, state, msg, NULL, NULL, position, names);
 	}
 }
 
@@ -561,7 +570,8 @@ static void exec_init(session *s, exec_session *es)
 
 static void fail_statement(session *s, const sql_error *err)
 {
-	send_error(s, "ERROR", err->sqlstate, err->message, err->position);
+	pgw_error_names names = {err->table[0] ? "public" : NULL, err->table, err->column, err->constraint};
+	send_error_named(s, "ERROR", err->sqlstate, err->message, err->position, &names);
 	if (s->txn == 'T')
 		s->txn = 'E';
 }
@@ -911,7 +921,7 @@ static void simple_query(session *s, const char *query)
 	arena_reset(&s->a);
 	sql_stmt *stmts;
 	size_t n;
-	sql_error err;
+	sql_error err = {0};
 	if (sql_parse(&s->a, query, &stmts, &n, &err)) {
 		fail_statement(s, &err);
 		return;
@@ -1028,7 +1038,7 @@ static void ext_error(session *s, const sql_error *err)
 
 static void ext_protocol_error(session *s, const char *msg)
 {
-	sql_error err;
+	sql_error err = {0};
 	eval_error(&err, "08P01", -1, "%s", msg);
 	ext_error(s, &err);
 }
@@ -1062,13 +1072,13 @@ static void msg_parse(session *s, const uint8_t *body, size_t len)
 		return;
 	}
 	if (name[0] && find_prepared(s, name)) {
-		sql_error err;
+		sql_error err = {0};
 		eval_error(&err, "42P05", -1, "prepared statement \"%s\" already exists", name);
 		ext_error(s, &err);
 		return;
 	}
 	if (s->nprepared >= SESSION_MAX_PREPARED && name[0]) {
-		sql_error err;
+		sql_error err = {0};
 		eval_error(&err, "54000", -1, "too many prepared statements (at most %d)",
 			   SESSION_MAX_PREPARED);
 		ext_error(s, &err);
@@ -1081,7 +1091,7 @@ static void msg_parse(session *s, const uint8_t *body, size_t len)
 		return;
 	}
 	p->a.limit = s->cfg->statement_memory;
-	sql_error err;
+	sql_error err = {0};
 	sql_stmt *stmts = NULL;
 	size_t n = 0;
 	p->query = arena_strndup(&p->a, query, ql);
@@ -1156,7 +1166,7 @@ static void msg_bind(session *s, const uint8_t *body, size_t len)
 	prepared *ps = find_prepared(s, sname);
 	if (!ps) {
 		free(fmts);
-		sql_error err;
+		sql_error err = {0};
 		eval_error(&err, "26000", -1, "prepared statement \"%s\" does not exist", sname);
 		ext_error(s, &err);
 		return;
@@ -1164,7 +1174,7 @@ static void msg_bind(session *s, const uint8_t *body, size_t len)
 	if (!pgw_get_i16(&r, &nparams) || nparams < 0 || (size_t)nparams != ps->nparams ||
 	    (nfmt > 1 && nfmt != nparams)) {
 		free(fmts);
-		sql_error err;
+		sql_error err = {0};
 		eval_error(&err, "08P01", -1,
 			   "bind message supplies %d parameters, but prepared statement \"%s\" requires %zu",
 			   nparams, sname, ps->nparams);
@@ -1173,7 +1183,7 @@ static void msg_bind(session *s, const uint8_t *body, size_t len)
 	}
 	if (pname[0] && find_portal(s, pname)) {
 		free(fmts);
-		sql_error err;
+		sql_error err = {0};
 		eval_error(&err, "42P03", -1, "cursor \"%s\" already exists", pname);
 		ext_error(s, &err);
 		return;
@@ -1189,7 +1199,7 @@ static void msg_bind(session *s, const uint8_t *body, size_t len)
 	po->ps = ps;
 	po->a.limit = s->cfg->statement_memory;
 	po->params = arena_calloc(&po->a, (size_t)nparams + 1, sizeof *po->params);
-	sql_error err;
+	sql_error err = {0};
 	int rc = po->params ? 0 : -1;
 	if (rc)
 		eval_error(&err, "53200", -1, "out of memory");
@@ -1250,7 +1260,7 @@ static void describe_columns(session *s, prepared *ps, const int16_t *formats, s
 {
 	exec_result desc;
 	memset(&desc, 0, sizeof desc);
-	sql_error err;
+	sql_error err = {0};
 	arena_reset(&s->a);
 	if (params) {
 		uint32_t *oids = arena_calloc(&s->a, ps->nparams + 1, sizeof *oids);
@@ -1302,7 +1312,7 @@ static void msg_describe(session *s, const uint8_t *body, size_t len)
 	if (kind == 'S') {
 		prepared *ps = find_prepared(s, name);
 		if (!ps) {
-			sql_error err;
+			sql_error err = {0};
 			eval_error(&err, "26000", -1, "prepared statement \"%s\" does not exist", name);
 			ext_error(s, &err);
 			return;
@@ -1312,7 +1322,7 @@ static void msg_describe(session *s, const uint8_t *body, size_t len)
 	}
 	portal *po = find_portal(s, name);
 	if (!po) {
-		sql_error err;
+		sql_error err = {0};
 		eval_error(&err, "34000", -1, "portal \"%s\" does not exist", name);
 		ext_error(s, &err);
 		return;
@@ -1340,7 +1350,7 @@ static void msg_execute(session *s, const uint8_t *body, size_t len)
 	}
 	portal *po = find_portal(s, name);
 	if (!po) {
-		sql_error err;
+		sql_error err = {0};
 		eval_error(&err, "34000", -1, "portal \"%s\" does not exist", name);
 		ext_error(s, &err);
 		return;
@@ -1351,7 +1361,7 @@ static void msg_execute(session *s, const uint8_t *body, size_t len)
 		return;
 	}
 	if (!po->ran) {
-		sql_error err;
+		sql_error err = {0};
 		if (blocked_by_failed_txn(s, st, &err)) {
 			ext_error(s, &err);
 			return;
@@ -1564,7 +1574,7 @@ static bool startup(session *s)
 			continue;
 		if (strcmp(n, "options") == 0)
 			continue; /* command-line options: not supported, ignored */
-		sql_error err;
+		sql_error err = {0};
 		if (apply_setting(s, n, st.values[i], &err))
 			log_info("connection %d: startup parameter %s ignored: %s", s->pid, n, err.message);
 	}

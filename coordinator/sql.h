@@ -326,6 +326,10 @@ typedef struct sql_error {
 	char sqlstate[6];
 	char message[512];
 	int position; /* 1-based character position for ErrorResponse 'P', 0 none */
+	/* ErrorResponse's table, column and constraint fields ('t', 'c', 'n',
+	 * with schema 's' public); empty when not about one. eval_error clears
+	 * them. */
+	char table[64], column[64], constraint[80];
 } sql_error;
 
 /* Parses query (NUL-terminated) into *nstmts statements (*stmts in a). A
