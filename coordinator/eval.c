@@ -313,6 +313,8 @@ static int func_type(eval_ctx *c, const sql_expr *e, pg_oid *t, int32_t *tm, sql
 		*t = OID_TIMESTAMPTZ;
 	} else if (strcmp(f, "random") == 0) {
 		*t = OID_FLOAT8;
+	} else if (strcmp(f, "pg_advisory_unlock_all") == 0) {
+		*t = OID_VOID;
 	} else if (c->hook) {
 		int rc = c->hook(c, f, NULL, e->nargs, t, NULL, err);
 		if (rc < 0)
@@ -1344,6 +1346,11 @@ static int eval_func(eval_ctx *c, const sql_expr *e, value *out, sql_error *err,
 		/* Set by the session at statement start. */
 		const char *ts = c->setting ? c->setting(c->setting_arg, "omendb.statement_timestamp") : NULL;
 		*out = value_int(OID_TIMESTAMPTZ, ts ? strtoll(ts, NULL, 10) : 0);
+		return 0;
+	}
+	if (strcmp(f, "pg_advisory_unlock_all") == 0) {
+		/* No advisory locks exist in OmenDB (connection poolers call this). */
+		*out = value_null(OID_VOID);
 		return 0;
 	}
 	if (strcmp(f, "random") == 0) {

@@ -141,16 +141,16 @@ static int32_t be32(const uint8_t *p)
 	return (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
 }
 
-static void send_error_named(session *s, const char *severity, const char *state, const char *msg, int position,
-			     const pgw_error_names *names);
+static void send_error_named(session *s, const char *severity, const char *state, const char *msg,
+			     int position, const pgw_error_names *names);
 
 static void send_error(session *s, const char *severity, const char *state, const char *msg, int position)
 {
 	send_error_named(s, severity, state, msg, position, NULL);
 }
 
-static void send_error_named(session *s, const char *severity, const char *state, const char *msg, int position,
-			     const pgw_error_names *names)
+static void send_error_named(session *s, const char *severity, const char *state, const char *msg,
+			     int position, const pgw_error_names *names)
 {
 	/* A message with a second line "DETAIL:  ..." carries its detail. */
 	const char *nl = strchr(msg, '\n');
@@ -754,6 +754,9 @@ static int session_statement(session *s, const sql_stmt *st, exec_result *out, s
 	}
 	case SQL_STMT_EMPTY:
 		return 1;
+	case SQL_STMT_NOOP:
+		snprintf(out->tag, sizeof out->tag, "%s", st->u.name);
+		return 1;
 	default:
 		return 0;
 	}
@@ -1105,6 +1108,10 @@ static void msg_parse(session *s, const uint8_t *body, size_t len)
 	if (rc == 0) {
 		p->stmt = n == 1 && stmts[0].kind != SQL_STMT_EMPTY ? &stmts[0] : NULL;
 		int maxp = p->stmt ? sql_max_param(p->stmt) : 0;
+		/* $n inside parts the translation skips (WITH, UNION) count too. */
+		int maxt = sql_max_param_text(p->query);
+		if (maxt > maxp)
+			maxp = maxt;
 		p->nparams = (size_t)(maxp > ntypes ? maxp : ntypes);
 		p->param_types = arena_calloc(&p->a, p->nparams + 1, sizeof *p->param_types);
 		if (!p->param_types) {

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2510,6 +2511,19 @@ static int stmt_node(ctx *c, const node *n, sql_stmt *st)
 	case PG_QUERY__NODE__NODE_DISCARD_STMT:
 		st->kind = SQL_STMT_DISCARD;
 		return 0;
+	case PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT:
+		/* OmenDB has no cursors: CLOSE ALL (connection poolers' reset) is
+		 * a no-op, CLOSE of a name cannot name an open cursor. */
+		if (present(n->close_portal_stmt->portalname))
+			return fail(c, "34000", st->location, "cursor \"%s\" does not exist",
+				    n->close_portal_stmt->portalname);
+		st->kind = SQL_STMT_NOOP;
+		st->u.name = "CLOSE CURSOR ALL";
+		return 0;
+	case PG_QUERY__NODE__NODE_UNLISTEN_STMT:
+		st->kind = SQL_STMT_NOOP; /* nothing is ever listened to */
+		st->u.name = "UNLISTEN";
+		return 0;
 	case PG_QUERY__NODE__NODE_DEALLOCATE_STMT:
 		st->kind = SQL_STMT_DEALLOCATE;
 		if (present(n->deallocate_stmt->name) && !(st->u.name = str_dup(c, n->deallocate_stmt->name)))
@@ -2692,4 +2706,61 @@ int sql_max_param(const sql_stmt *s)
 	default:
 		return 0;
 	}
+}
+
+int sql_max_param_text(const char *q)
+{
+	int max = 0;
+	for (size_t i = 0; q[i];) {
+		char ch = q[i];
+		if (ch == '\'' || ch == '"') {
+			for (i++; q[i]; i++)
+				if (q[i] == ch) {
+					if (q[i + 1] == ch) {
+						i++;
+						continue;
+					}
+					break;
+				}
+			if (q[i])
+				i++;
+		} else if (ch == '-' && q[i + 1] == '-') {
+			while (q[i] && q[i] != '\n')
+				i++;
+		} else if (ch == '/' && q[i + 1] == '*') {
+			for (i += 2; q[i] && !(q[i] == '*' && q[i + 1] == '/'); i++)
+				;
+			if (q[i])
+				i += 2;
+		} else if (ch == '$' && (i == 0 || !(isalnum((unsigned char)q[i - 1]) || q[i - 1] == '_'))) {
+			size_t j = i + 1;
+			if (isdigit((unsigned char)q[j])) {
+				long n = 0;
+				while (isdigit((unsigned char)q[j]) && n <= SQL_MAX_PARAMS)
+					n = n * 10 + (q[j++] - '0');
+				while (isdigit((unsigned char)q[j]))
+					j++;
+				if (n > max)
+					max = n > SQL_MAX_PARAMS ? SQL_MAX_PARAMS + 1 : (int)n;
+				i = j;
+				continue;
+			}
+			/* $tag$ ... $tag$ */
+			while (isalnum((unsigned char)q[j]) || q[j] == '_')
+				j++;
+			if (q[j] != '$') {
+				i++;
+				continue;
+			}
+			size_t tag = j + 1 - i;
+			size_t k = j + 1;
+			for (; q[k]; k++)
+				if (strncmp(q + k, q + i, tag) == 0)
+					break;
+			i = q[k] ? k + tag : k;
+		} else {
+			i++;
+		}
+	}
+	return max;
 }

@@ -127,6 +127,7 @@ typedef enum sql_stmt_kind {
 	SQL_STMT_DISCARD,    /* DISCARD ALL and friends: accepted */
 	SQL_STMT_DEALLOCATE, /* DEALLOCATE name / ALL (name NULL) */
 	SQL_STMT_EXPLAIN,
+	SQL_STMT_NOOP, /* CLOSE ALL, UNLISTEN: nothing to do here; u.name is the command tag */
 } sql_stmt_kind;
 
 typedef struct sql_column_def {
@@ -344,5 +345,10 @@ int sql_parse(arena *a, const char *query, sql_stmt **stmts, size_t *nstmts, sql
 
 /* The highest $n in the statement (0 if none), for ParameterDescription. */
 int sql_max_param(const sql_stmt *s);
+
+/* The highest $n in a query's text, parts OmenDB does not translate (WITH
+ * queries, UNION arms) included: skips string literals, quoted names,
+ * comments and dollar-quoted strings. */
+int sql_max_param_text(const char *query);
 
 #endif

@@ -1041,7 +1041,18 @@ static void test_arena_limit_is_54000(void)
 	arena_destroy(&small);
 }
 
-TEST_MAIN(TEST(test_create_extension), TEST(test_create_table), TEST(test_create_table_types_and_defaults),
+static void test_max_param_text_counts_untranslated_parts(void)
+{
+	CHECK_EQ_INT(sql_max_param_text("WITH t AS (SELECT $3) SELECT $1 FROM t"), 3);
+	CHECK_EQ_INT(sql_max_param_text("SELECT '$9', \"$8\" -- $7\n /* $6 */ FROM x WHERE a = $2"), 2);
+	CHECK_EQ_INT(sql_max_param_text("SELECT $$ $5 $$, $tag$ $4 $tag$, $1"), 1);
+	CHECK_EQ_INT(sql_max_param_text("SELECT a$1 FROM t"), 0); /* an identifier, not a parameter */
+	CHECK_EQ_INT(sql_max_param_text("SELECT '$1"), 0);	  /* unterminated: no overrun */
+	CHECK_EQ_INT(sql_max_param_text("SELECT $99999999999"), SQL_MAX_PARAMS + 1);
+}
+
+TEST_MAIN(TEST(test_max_param_text_counts_untranslated_parts), TEST(test_create_extension),
+	  TEST(test_create_table), TEST(test_create_table_types_and_defaults),
 	  TEST(test_create_table_primary_key_constraint), TEST(test_create_table_identity_is_serial),
 	  TEST(test_create_table_refuses_other_constraints), TEST(test_type_modifiers_are_checked),
 	  TEST(test_drop), TEST(test_create_index), TEST(test_insert_values_on_conflict),
