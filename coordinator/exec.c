@@ -524,9 +524,12 @@ static int call_groups(exec_session *s, size_t n, const uint32_t *groups, Omendb
 	for (size_t i = 0; i < n; i++) {
 		if (codes[i] == OMEN_OK && resps[i] && resps[i]->status == OMENDB__STATUS__STATUS_OK)
 			continue;
+		/* NOT_LEADER at this point means the router ran out of time
+		 * following leaders: the group could not answer, like a timeout. */
 		bool transport = codes[i] != OMEN_OK || resps[i] == NULL ||
 				 resps[i]->status == OMENDB__STATUS__STATUS_UNAVAILABLE ||
-				 resps[i]->status == OMENDB__STATUS__STATUS_TIMEOUT;
+				 resps[i]->status == OMENDB__STATUS__STATUS_TIMEOUT ||
+				 resps[i]->status == OMENDB__STATUS__STATUS_NOT_LEADER;
 		if (transport && allow_partial && s->settings->partial_results) {
 			if (s->notice) {
 				char msg[160];
@@ -543,6 +546,8 @@ static int call_groups(exec_session *s, size_t n, const uint32_t *groups, Omendb
 			failed = (int)i;
 			if (codes[i] != OMEN_OK || resps[i] == NULL)
 				group_unavailable(err, groups[i], codes[i] != OMEN_OK ? codes[i] : OMEN_EIO);
+			else if (transport)
+				group_unavailable(err, groups[i], OMEN_ETIMEDOUT);
 			else
 				shard_refused(resps[i], groups[i], err);
 		}

@@ -619,24 +619,46 @@ static void startup_shorter_than_8_bytes_closes(void)
 	expect_closed(fd, "08P01", false);
 }
 
+/* PostgreSQL refuses a startup body over 10,000 bytes (MAX_STARTUP_PACKET_
+ * LENGTH, the length word excluded): 20,000 is beyond it for any reading. */
 static void startup_longer_than_10000_bytes_closes(void)
 {
 	int fd = tcp_connect();
 	CHECK(fd >= 0);
 	pkt p = {0};
-	pkt_i32(&p, 10001);
+	pkt_i32(&p, 20000);
 	pkt_i32(&p, PROTO_3_0);
 	send_pkt(fd, &p);
 	free(p.b);
 	expect_closed(fd, "08P01", false);
 }
 
+/* PostgreSQL answers a 2.0 client in 2.0's own error format ('E' and a
+ * NUL-terminated text, no length word); a 3.0 ErrorResponse is fine too, and
+ * then it carries 0A000. Either way the connection closes. */
 static void startup_protocol_2_is_refused_0A000(void)
 {
 	int fd = tcp_connect();
 	CHECK(fd >= 0);
 	send_startup(fd, 2u << 16, env_or("PGUSER", "omendb"), env_or("PGDATABASE", "omendb"));
-	expect_closed(fd, "0A000", true);
+	unsigned char buf[4096];
+	size_t n = 0;
+	int rc = READ_ERROR;
+	while (n < sizeof buf - 1 && (rc = read_full(fd, buf + n, 1)) == READ_OK)
+		n++;
+	close(fd);
+	CHECK(n < sizeof buf - 1 && rc == READ_EOF);
+	CHECK(n > 0 && buf[0] == 'E');
+	uint32_t len = n >= 5 ? get_u32(buf + 1) : 0;
+	if (n >= 5 && len + 1 == n) {
+		msg m = {.type = 'E', .body = buf + 5, .len = len - 4};
+		char state[6];
+		error_field(&m, 'C', state, sizeof state);
+		if (strcmp(state, "0A000") != 0)
+			fprintf(stderr, "  got SQLSTATE '%s', want 0A000\n", state);
+		CHECK(strcmp(state, "0A000") == 0);
+	}
+	CHECK(server_alive());
 }
 
 static void startup_protocol_4_is_refused_0A000(void)
@@ -714,7 +736,8 @@ static void send_request_code(int fd, uint32_t code)
 }
 
 /* SSLRequest and GSSENCRequest get a single 'N', then a startup packet on
- * the same connection logs in. */
+ * the same connection logs in. (A PostgreSQL built with GSSAPI answers 'G'
+ * to GSSENCRequest; OmenDB has no GSSAPI and must say 'N'.) */
 static void encryption_request_answered_n(uint32_t code)
 {
 	int fd = tcp_connect();

@@ -1,0 +1,47 @@
+-- Constant expressions: vector arithmetic, pgvector's functions, casts
+-- between vector and arrays, text normalisation, and the HNSW settings.
+CREATE EXTENSION vector;
+SELECT '[1,2,3]'::vector + '[4,5,6]';
+SELECT '[1,2,3]'::vector - '[4,5,6]';
+SELECT '[1,2,3]'::vector * '[4,5,6]';
+SELECT '[1,2,3]'::vector <-> '[3,1,2]' AS l2, '[1,2,3]'::vector <#> '[3,1,2]' AS neg_ip,
+       '[1,2,3]'::vector <=> '[3,1,2]' AS cosine, '[1,2,3]'::vector <+> '[3,1,2]' AS l1;
+SELECT l2_distance('[1,2,3]'::vector, '[3,1,2]');
+SELECT l2_distance('[0,0]'::vector, '[3,4]');
+SELECT cosine_distance('[1,2,3]'::vector, '[3,1,2]');
+SELECT cosine_distance('[1,0]'::vector, '[0,2]');
+SELECT cosine_distance('[1,1]'::vector, '[-1,-1]');
+SELECT cosine_distance('[1,2]'::vector, '[0,0]');
+SELECT inner_product('[1,2,3]'::vector, '[3,1,2]');
+SELECT l1_distance('[1,2,3]'::vector, '[3,1,2]');
+SELECT vector_dims('[1,2,3]'::vector);
+SELECT vector_norm('[3,4]'::vector);
+SELECT vector_norm('[1,2,3]'::vector);
+SELECT l2_normalize('[3,4]'::vector);
+SELECT l2_normalize('[0,0]'::vector);
+SELECT subvector('[1,2,3,4,5]'::vector, 2, 3);
+SELECT subvector('[1,2,3,4,5]'::vector, 4, 9);
+SELECT binary_quantize('[1,-2,0,3]'::vector);
+SELECT '{1,2,3}'::real[]::vector;
+SELECT '{1,2,3}'::real[]::vector(3);
+SELECT ARRAY[1,2,3]::vector;
+SELECT '{1.5,2.5}'::double precision[]::vector;
+SELECT '[1,2,3]'::vector::real[];
+SELECT '[1.5,-2.25,1e-3]'::vector::real[];
+SELECT ' [ 1.0,  2.50 , -3e2 ] '::vector;
+SELECT '[0.1,0.2,0.3]'::vector;
+SELECT '[1.5e38,-1.5e-38]'::vector;
+SELECT '[1,2,3]'::vector = '[1,2,3]', '[1,2,3]'::vector < '[1,2,4]';
+SELECT vector_dims('[1,2,3]'::vector) + 1 AS dims_plus_one, vector_norm('[3,4]'::vector) * 2 AS twice_norm;
+SELECT NULL::vector AS nothing, '[1,2,3]'::vector <-> NULL AS no_distance;
+SHOW hnsw.ef_search;
+SET hnsw.ef_search = 100;
+SHOW hnsw.ef_search;
+SET hnsw.ef_search TO 7;
+SHOW hnsw.ef_search;
+RESET hnsw.ef_search;
+SHOW hnsw.ef_search;
+SET hnsw.iterative_scan = relaxed_order;
+SHOW hnsw.iterative_scan;
+RESET hnsw.iterative_scan;
+SHOW hnsw.iterative_scan;
