@@ -76,6 +76,8 @@ if(LIBPQ_FOUND)
   target_link_libraries(load_test PRIVATE omen_pgdata PkgConfig::LIBPQ Threads::Threads)
   omen_driver_test(drivers_load TIMEOUT 420 LAUNCHER --groups 2 --replicas 3
     COMMAND $<TARGET_FILE:load_test>)
+  # `make asan` leaves it out (label load): its memory check measures the allocator.
+  set_tests_properties(drivers_load PROPERTIES LABELS "cluster;drivers;load")
 endif()
 
 # Node.js: node-postgres and the pgvector package, installed from the npm
