@@ -2407,6 +2407,48 @@ static int insert_rows(stmt_ctx *x, table_ref *r, value **rows, size_t n, const 
 	return write_groups(x, r, srows, rows, n, NULL, 0, mode, wc, err);
 }
 
+/* ON CONFLICT DO NOTHING ... RETURNING lists the rows inserted: the shard
+ * does not say which rows it skipped, so the rows whose keys exist are left
+ * out first (a key inserted concurrently in between is skipped by the shard
+ * but still listed). Rows without their whole key (serial keys) are new. */
+static int drop_existing(stmt_ctx *x, table_ref *r, value **rows, size_t *n, sql_error *err)
+{
+	arena *a = x->s->a;
+	key_pin pin = {0};
+	size_t *which = arena_calloc(a, *n + 1, sizeof *which);
+	pin.keys = arena_calloc(a, *n + 1, sizeof *pin.keys);
+	if (!which || !pin.keys)
+		return error_oom(err);
+	for (size_t i = 0; i < *n; i++) {
+		bool whole = true;
+		for (size_t k = 0; k < r->t->n_primary_key; k++)
+			whole = whole && !rows[i][r->t->primary_key[k]].isnull;
+		if (!whole)
+			continue;
+		omendb__row__init(&pin.keys[pin.n]);
+		if (encode_key(a, r, rows[i], 0, &pin.keys[pin.n], err))
+			return -1;
+		which[pin.n++] = i;
+	}
+	row_set existing = {0};
+	if (pin.n && fetch_pinned(x, r, &pin, NULL, &existing, err))
+		return -1;
+	bool *drop = arena_calloc(a, *n + 1, sizeof *drop);
+	if (!drop)
+		return error_oom(err);
+	for (size_t e = 0; e < existing.n; e++)
+		for (size_t k = 0; k < pin.n; k++)
+			if (existing.keys[e].len == pin.keys[k].key.len &&
+			    memcmp(existing.keys[e].data, pin.keys[k].key.data, pin.keys[k].key.len) == 0)
+				drop[which[k]] = true;
+	size_t kept = 0;
+	for (size_t i = 0; i < *n; i++)
+		if (!drop[i])
+			rows[kept++] = rows[i];
+	*n = kept;
+	return 0;
+}
+
 static int run_insert(stmt_ctx *x, const sql_insert *ins, bool describe_only, exec_result *out,
 		      sql_error *err)
 {
@@ -2657,19 +2699,11 @@ static int run_insert(stmt_ctx *x, const sql_insert *ins, bool describe_only, ex
 		rows = send_rows;
 		n = nsend;
 	} else {
+		if (mode == OMENDB__CONFLICT__CONFLICT_SKIP && ins->nreturning && r.t->n_primary_key > 0 &&
+		    drop_existing(x, &r, rows, &n, err))
+			return -1;
 		if (insert_rows(x, &r, rows, n, given, mode, &wc, err))
 			return -1;
-	}
-	if (mode == OMENDB__CONFLICT__CONFLICT_SKIP && wc.skipped) {
-		/* RETURNING lists only the rows written: find which were skipped is
-		 * not reported per row by the shard, so RETURNING with DO NOTHING
-		 * returns the proposed rows minus nothing; refuse that combination. */
-		if (ins->nreturning) {
-			eval_error(
-			    err, "0A000", -1,
-			    "RETURNING with ON CONFLICT DO NOTHING is not supported when rows conflict");
-			return -1;
-		}
 	}
 	if (returning(x, &r, ins->returning, ins->nreturning, rows, n, false, out, err))
 		return -1;
@@ -3105,7 +3139,7 @@ static int index_options(stmt_ctx *x, const sql_create_index *ci, uint32_t *m, u
 			if (conv.u.i < 2 || conv.u.i > 100) {
 				eval_error(err, "22023", -1,
 					   "value %" PRId64 " out of bounds for option \"m\"\nDETAIL:  Valid "
-							    "values are between \"2\" and \"100\".",
+					   "values are between \"2\" and \"100\".",
 					   conv.u.i);
 				return -1;
 			}
