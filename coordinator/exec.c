@@ -744,6 +744,11 @@ static int expand_targets(arena *a, const sql_target *t, size_t n, const table_r
 static int describe_targets(stmt_ctx *x, const target_list *tl, const table_ref *r, exec_result *out,
 			    sql_error *err)
 {
+	/* PostgreSQL's MaxTupleAttributeNumber; RowDescription counts in int16. */
+	if (tl->n > 1664) {
+		eval_error(err, "54011", -1, "target lists can have at most 1664 entries");
+		return -1;
+	}
 	out->cols = arena_calloc(x->s->a, tl->n + 1, sizeof *out->cols);
 	if (!out->cols)
 		return error_oom(err);

@@ -68,6 +68,8 @@ typedef struct session {
 	bool wrote_in_txn; /* a write ran since BEGIN */
 	bool skip_to_sync; /* extended protocol: an error discards until Sync */
 	bool closing;
+	prepared *running; /* the statement an Execute runs (DEALLOCATE leaves it) */
+	size_t nportals;
 	char user[64];
 	char database[64];
 	char ts_buf[32];
@@ -484,6 +486,8 @@ static void reset_all(session *s)
 	s->settings.group_timeout_ms = 5000;
 }
 
+static void drop_prepared(session *s, const char *name);
+
 /* --- results --- */
 
 static void send_row_description(session *s, const exec_result *r, const int16_t *formats, size_t nformats)
@@ -535,7 +539,9 @@ static bool send_rows(session *s, const exec_result *r, size_t from, size_t to, 
 					pgw_data_row_cell(&s->out, p, (int32_t)n);
 			}
 			if (rc) {
-				pgw_data_row_end(&s->out);
+				/* Drop the half-built DataRow: its column count would lie. */
+				s->out.len = s->out.msg_start;
+				s->out.open = false;
 				send_error(s, "ERROR", ve.sqlstate, ve.message, 0);
 				return false;
 			}
@@ -699,7 +705,11 @@ static int session_statement(session *s, const sql_stmt *st, exec_result *out, s
 				const char *v = setting_for_eval(s, defaults[i].name);
 				row[0] =
 				    value_text(OID_TEXT, (char *)defaults[i].name, strlen(defaults[i].name));
-				row[1] = value_text(OID_TEXT, (char *)v, strlen(v));
+				/* A copy: a suspended portal outlives SETs that free v. */
+				char *copy = arena_strdup(&s->a, v);
+				if (!copy)
+					return -1;
+				row[1] = value_text(OID_TEXT, copy, strlen(copy));
 				row[2] = value_text(OID_TEXT, (char *)"", 0);
 				out->rows[out->nrows++] = row;
 			}
@@ -718,7 +728,10 @@ static int session_statement(session *s, const sql_stmt *st, exec_result *out, s
 		value *row = arena_calloc(&s->a, 1, sizeof *row);
 		if (!row)
 			return -1;
-		row[0] = value_text(OID_TEXT, (char *)v, strlen(v));
+		char *copy = arena_strdup(&s->a, v);
+		if (!copy)
+			return -1;
+		row[0] = value_text(OID_TEXT, copy, strlen(copy));
 		out->rows[out->nrows++] = row;
 		snprintf(out->tag, sizeof out->tag, "SHOW");
 		return 1;
@@ -728,21 +741,19 @@ static int session_statement(session *s, const sql_stmt *st, exec_result *out, s
 		snprintf(out->tag, sizeof out->tag, "DISCARD ALL");
 		return 1;
 	case SQL_STMT_DEALLOCATE: {
-		prepared **pp = &s->prepared;
+		/* drop_prepared also drops the statement's portals. The unnamed
+		 * statement and the one running now are not SQL-level prepared
+		 * statements to deallocate. */
 		bool found = st->u.name == NULL;
-		while (*pp) {
-			prepared *p = *pp;
+		for (prepared *p = s->prepared, *next; p; p = next) {
+			next = p->next;
+			if (p == s->running || p->name[0] == 0)
+				continue;
 			if (st->u.name == NULL || strcmp(p->name, st->u.name) == 0) {
-				*pp = p->next;
-				arena_destroy(&p->a);
-				free(p->name);
-				free(p);
-				s->nprepared--;
 				found = true;
+				drop_prepared(s, p->name);
 				if (st->u.name)
 					break;
-			} else {
-				pp = &p->next;
 			}
 		}
 		if (!found) {
@@ -922,6 +933,12 @@ static bool run_copy(session *s, const sql_copy *opts, exec_result *out, sql_err
 static void simple_query(session *s, const char *query)
 {
 	arena_reset(&s->a);
+	/* The text lives in the input buffer, which COPY's reads move. */
+	query = arena_strdup(&s->a, query);
+	if (!query) {
+		send_error(s, "ERROR", "53200", "out of memory", 0);
+		return;
+	}
 	sql_stmt *stmts;
 	size_t n;
 	sql_error err = {0};
@@ -1003,6 +1020,7 @@ static void drop_portal(session *s, const char *name)
 			arena_destroy(&p->a);
 			free(p->name);
 			free(p);
+			s->nportals--;
 			return;
 		}
 }
@@ -1021,6 +1039,7 @@ static void drop_prepared(session *s, const char *name)
 					arena_destroy(&dead->a);
 					free(dead->name);
 					free(dead);
+					s->nportals--;
 				} else {
 					q = &(*q)->next;
 				}
@@ -1164,6 +1183,10 @@ static void msg_bind(session *s, const uint8_t *body, size_t len)
 		return;
 	}
 	int16_t *fmts = nfmt ? calloc((size_t)nfmt, sizeof *fmts) : NULL;
+	if (nfmt && !fmts) {
+		ext_protocol_error(s, "out of memory");
+		return;
+	}
 	for (int16_t i = 0; i < nfmt; i++)
 		if (!pgw_get_i16(&r, &fmts[i]) || fmts[i] < 0 || fmts[i] > 1) {
 			free(fmts);
@@ -1185,6 +1208,13 @@ static void msg_bind(session *s, const uint8_t *body, size_t len)
 		eval_error(&err, "08P01", -1,
 			   "bind message supplies %d parameters, but prepared statement \"%s\" requires %zu",
 			   nparams, sname, ps->nparams);
+		ext_error(s, &err);
+		return;
+	}
+	if (s->nportals >= SESSION_MAX_PREPARED) {
+		free(fmts);
+		sql_error err = {0};
+		eval_error(&err, "54000", -1, "too many open portals (at most %d)", SESSION_MAX_PREPARED);
 		ext_error(s, &err);
 		return;
 	}
@@ -1260,6 +1290,7 @@ static void msg_bind(session *s, const uint8_t *body, size_t len)
 	}
 	po->next = s->portals;
 	s->portals = po;
+	s->nportals++;
 	pgw_bind_complete(&s->out);
 }
 
@@ -1299,6 +1330,12 @@ static void describe_columns(session *s, prepared *ps, const int16_t *formats, s
 			return;
 		}
 	}
+	if (desc.returns_rows && nformats > 1 && nformats != desc.ncols) {
+		eval_error(&err, "08P01", -1, "bind message has %zu result formats but query has %zu columns",
+			   nformats, desc.ncols);
+		ext_error(s, &err);
+		return;
+	}
 	if (desc.returns_rows)
 		send_row_description(s, &desc, formats, nformats);
 	else
@@ -1335,6 +1372,14 @@ static void msg_describe(session *s, const uint8_t *body, size_t len)
 		return;
 	}
 	if (po->ran) {
+		if (po->res.returns_rows && po->nformats > 1 && po->nformats != po->res.ncols) {
+			sql_error err = {0};
+			eval_error(&err, "08P01", -1,
+				   "bind message has %zu result formats but query has %zu columns",
+				   po->nformats, po->res.ncols);
+			ext_error(s, &err);
+			return;
+		}
 		if (po->res.returns_rows)
 			send_row_description(s, &po->res, po->formats, po->nformats);
 		else
@@ -1376,12 +1421,14 @@ static void msg_execute(session *s, const uint8_t *body, size_t len)
 		/* The portal's rows outlive this message: run in its arena. */
 		arena saved = s->a;
 		s->a = po->a;
+		s->running = po->ps;
 		int h = session_statement(s, st, &po->res, &err);
 		if (h == 0 && st->kind == SQL_STMT_COPY_FROM) {
 			bool failed;
 			bool alive = run_copy(s, &st->u.copy, &po->res, &err, &failed);
 			po->a = s->a;
 			s->a = saved;
+			s->running = NULL;
 			if (!alive)
 				return;
 			if (failed) {
@@ -1398,6 +1445,7 @@ static void msg_execute(session *s, const uint8_t *body, size_t len)
 			}
 			po->a = s->a;
 			s->a = saved;
+			s->running = NULL;
 		}
 		if (h < 0) {
 			ext_error(s, &err);
@@ -1407,6 +1455,13 @@ static void msg_execute(session *s, const uint8_t *body, size_t len)
 			s->wrote_in_txn = true;
 		po->ran = true;
 		po->pos = 0;
+	}
+	if (po->res.returns_rows && po->nformats > 1 && po->nformats != po->res.ncols) {
+		sql_error err = {0};
+		eval_error(&err, "08P01", -1, "bind message has %zu result formats but query has %zu columns",
+			   po->nformats, po->res.ncols);
+		ext_error(s, &err);
+		return;
 	}
 	size_t end = po->res.nrows;
 	if (max_rows > 0 && po->pos + (size_t)max_rows < end)
@@ -1708,6 +1763,10 @@ void session_run(const session_config *cfg, int fd, int32_t pid, int32_t key, _A
 		case 'S':
 			s->skip_to_sync = false;
 			drop_portal(s, "");
+			/* Portals end with their transaction, as in PostgreSQL. */
+			if (s->txn == 'I')
+				while (s->portals)
+					drop_portal(s, s->portals->name);
 			pgw_ready(&s->out, s->txn);
 			flush(s);
 			break;
