@@ -912,6 +912,38 @@ static void bind_of_unknown_statement_fails_26000(void)
 	expect_extended_error(&p, "26000");
 }
 
+/* DEALLOCATE of a statement drops its portals: executing one afterwards is
+ * 34000, not a read of freed memory. */
+static void deallocate_drops_the_statements_portals_34000(void)
+{
+	pkt p = {0};
+	add_parse(&p, "s1", "SELECT 1");
+	add_bind(&p, "p1", "s1");
+	add_parse(&p, "", "DEALLOCATE s1");
+	add_bind(&p, "", "");
+	add_execute(&p, "");
+	add_execute(&p, "p1");
+	expect_extended_error(&p, "34000");
+}
+
+/* Two result formats for three columns: 08P01 before any row is encoded. */
+static void result_formats_not_matching_columns_fail_08P01(void)
+{
+	pkt p = {0};
+	add_parse(&p, "", "SELECT 1, 2, 3");
+	pkt_begin(&p, 'B');
+	pkt_str(&p, "");
+	pkt_str(&p, "");
+	pkt_i16(&p, 0);
+	pkt_i16(&p, 0);
+	pkt_i16(&p, 2);
+	pkt_i16(&p, 1);
+	pkt_i16(&p, 1);
+	pkt_end(&p);
+	add_execute(&p, "");
+	expect_extended_error(&p, "08P01");
+}
+
 static void execute_of_unknown_portal_fails_34000(void)
 {
 	pkt p = {0};
@@ -1175,7 +1207,9 @@ TEST_MAIN(TEST(server_answers_select_1), TEST(startup_shorter_than_8_bytes_close
 	  TEST(message_claiming_2_gib_closes), TEST(unknown_message_type_z_closes_08P01),
 	  TEST(query_without_terminating_nul_fails_08P01),
 	  TEST(truncated_message_then_hangup_leaves_server_up), TEST(bind_of_unknown_statement_fails_26000),
-	  TEST(execute_of_unknown_portal_fails_34000), TEST(parse_syntax_error_fails_42601_and_skips_to_sync),
+	  TEST(deallocate_drops_the_statements_portals_34000),
+	  TEST(result_formats_not_matching_columns_fail_08P01), TEST(execute_of_unknown_portal_fails_34000),
+	  TEST(parse_syntax_error_fails_42601_and_skips_to_sync),
 	  TEST(parse_error_is_sent_at_flush_before_sync),
 	  TEST(bind_parameter_longer_than_message_fails_08P01),
 	  TEST(sasl_initial_response_with_garbage_fails_08P01), TEST(sasl_unknown_mechanism_fails_08P01),
