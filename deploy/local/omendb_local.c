@@ -51,7 +51,8 @@ static const char usage[] =
     "usage: omendb-local [options] [-- CMD [ARGS...]]\n"
     "Starts an OmenDB cluster on 127.0.0.1: the catalog group, the data groups and a coordinator.\n"
     "Without CMD it runs until ^C (SIGINT) or SIGTERM. With CMD it runs CMD once the cluster is up,\n"
-    "with PGHOST, PGPORT, PGUSER, PGDATABASE and OMENDB_DIR set, then stops the cluster and exits\n"
+    "with PGHOST, PGPORT, PGUSER, PGDATABASE, OMENDB_DIR and OMENDB_COORDINATOR_PID set, then stops the "
+    "cluster and exits\n"
     "with CMD's status.\n"
     "  --dir DIR              data and logs (default ./" DEFAULT_DIR "; with CMD a fresh temporary\n"
     "                         directory, removed afterwards unless CMD failed or OMEN_KEEP_TMP=1).\n"
@@ -775,21 +776,23 @@ static void print_summary(const struct run *r)
 static int start_command(struct run *r)
 {
 	const struct options *o = r->o;
-	char port[16], *env[8];
+	char port[16], *env[9];
 	unsigned n = 0;
 	snprintf(port, sizeof port, "%u", (unsigned)r->port);
-	char *bufs[5] = {NULL};
+	char *bufs[6] = {NULL};
 	int user_len = o->nusers ? (int)strcspn(o->users[0], ":") : 6;
 	const char *user = o->nusers ? o->users[0] : "omendb";
-	bool ok = asprintf(&bufs[0], "PGPORT=%s", port) >= 0 &&
-		  asprintf(&bufs[1], "PGUSER=%.*s", user_len, user) >= 0 &&
-		  asprintf(&bufs[2], "OMENDB_DIR=%s", r->dir) >= 0 &&
-		  (!o->nusers || asprintf(&bufs[3], "PGPASSWORD=%s", o->users[0] + user_len + 1) >= 0);
+	bool ok =
+	    asprintf(&bufs[0], "PGPORT=%s", port) >= 0 &&
+	    asprintf(&bufs[1], "PGUSER=%.*s", user_len, user) >= 0 &&
+	    asprintf(&bufs[2], "OMENDB_DIR=%s", r->dir) >= 0 &&
+	    (!o->nusers || asprintf(&bufs[3], "PGPASSWORD=%s", o->users[0] + user_len + 1) >= 0) &&
+	    asprintf(&bufs[4], "OMENDB_COORDINATOR_PID=%ld", (long)cluster_process_pid(r->coordinator)) >= 0;
 	int rc = OMEN_ENOMEM;
 	if (ok) {
 		env[n++] = "PGHOST=127.0.0.1";
 		env[n++] = "PGDATABASE=omendb";
-		for (unsigned k = 0; k < 4; k++)
+		for (unsigned k = 0; k < 5; k++)
 			if (bufs[k])
 				env[n++] = bufs[k];
 		env[n] = NULL;
@@ -798,7 +801,7 @@ static int start_command(struct run *r)
 		if (rc != OMEN_OK)
 			complain("cannot run %s: %s", o->cmd[0], error_message(rc));
 	}
-	for (unsigned k = 0; k < 4; k++)
+	for (unsigned k = 0; k < 5; k++)
 		free(bufs[k]);
 	return rc;
 }
