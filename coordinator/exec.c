@@ -161,9 +161,9 @@ static int table_ref_init(arena *a, const Omendb__TableDef *t, const char *alias
 	return 0;
 }
 
-static int relation_missing(sql_error *err, const char *name)
+static int relation_missing(sql_error *err, const char *name, int location)
 {
-	eval_error(err, "42P01", -1, "relation \"%s\" does not exist", name);
+	eval_error(err, "42P01", location, "relation \"%s\" does not exist", name);
 	return -1;
 }
 
@@ -1844,14 +1844,14 @@ static int check_select_supported(const sql_select *sel, sql_error *err)
 	return 0;
 }
 
-static int lookup_table(stmt_ctx *x, const char *schema, const char *name, const char *alias, table_ref *r,
-			sql_error *err)
+static int lookup_table(stmt_ctx *x, const char *schema, const char *name, const char *alias, int location,
+			table_ref *r, sql_error *err)
 {
 	if (schema && strcmp(schema, "public") != 0)
-		return relation_missing(err, name);
+		return relation_missing(err, name, location);
 	const Omendb__TableDef *t = find_table(x->cat, name);
 	if (!t)
-		return relation_missing(err, name);
+		return relation_missing(err, name, location);
 	if (table_ref_init(x->s->a, t, alias, r))
 		return error_oom(err);
 	return 0;
@@ -1891,7 +1891,8 @@ static int run_select(stmt_ctx *x, const sql_select *sel, bool describe_only, bo
 		return -1;
 	table_ref rt, *r = NULL;
 	if (sel->nfrom == 1) {
-		if (lookup_table(x, sel->from[0].schema, sel->from[0].name, sel->from[0].alias, &rt, err))
+		if (lookup_table(x, sel->from[0].schema, sel->from[0].name, sel->from[0].alias,
+				 sel->from[0].location, &rt, err))
 			return -1;
 		r = &rt;
 		x->ec.scope = &r->scope;
@@ -2459,7 +2460,7 @@ static int run_insert(stmt_ctx *x, const sql_insert *ins, bool describe_only, ex
 {
 	arena *a = x->s->a;
 	table_ref r;
-	if (lookup_table(x, NULL, ins->table, NULL, &r, err))
+	if (lookup_table(x, NULL, ins->table, NULL, ins->table_location, &r, err))
 		return -1;
 	if (ins->select) {
 		eval_error(err, "0A000", -1,
@@ -2720,7 +2721,7 @@ static int run_update(stmt_ctx *x, const sql_update *u, bool describe_only, exec
 {
 	arena *a = x->s->a;
 	table_ref r;
-	if (lookup_table(x, NULL, u->table, u->alias, &r, err))
+	if (lookup_table(x, NULL, u->table, u->alias, u->table_location, &r, err))
 		return -1;
 	if (u->has_from) {
 		eval_error(err, "0A000", -1, "UPDATE ... FROM is not supported by OmenDB");
@@ -2733,8 +2734,9 @@ static int run_update(stmt_ctx *x, const sql_update *u, bool describe_only, exec
 	for (size_t i = 0; i < u->nset; i++) {
 		cols[i] = column_index(&r, u->set[i].column);
 		if (cols[i] < 0) {
-			eval_error(err, "42703", -1, "column \"%s\" of relation \"%s\" does not exist",
-				   u->set[i].column, r.t->name);
+			eval_error(err, "42703", u->set[i].location,
+				   "column \"%s\" of relation \"%s\" does not exist", u->set[i].column,
+				   r.t->name);
 			return -1;
 		}
 		for (size_t k = 0; k < r.t->n_primary_key; k++)
@@ -2809,7 +2811,7 @@ static int run_update(stmt_ctx *x, const sql_update *u, bool describe_only, exec
 static int run_delete(stmt_ctx *x, const sql_delete *d, bool describe_only, exec_result *out, sql_error *err)
 {
 	table_ref r;
-	if (lookup_table(x, NULL, d->table, d->alias, &r, err))
+	if (lookup_table(x, NULL, d->table, d->alias, d->table_location, &r, err))
 		return -1;
 	if (d->has_using) {
 		eval_error(err, "0A000", -1, "DELETE ... USING is not supported by OmenDB");
@@ -3092,7 +3094,7 @@ static int run_drop_table(stmt_ctx *x, const sql_drop *d, exec_result *out, sql_
 				notice(x->s, "00000", "table \"%s\" does not exist, skipping", d->names[i]);
 				continue;
 			}
-			return relation_missing(err, d->names[i]);
+			return relation_missing(err, d->names[i], -1);
 		}
 		uint32_t id = t->table_id;
 		Omendb__CatalogOp op = OMENDB__CATALOG_OP__INIT;
@@ -3257,7 +3259,7 @@ static int run_create_index(stmt_ctx *x, const sql_create_index *ci, exec_result
 {
 	arena *a = x->s->a;
 	table_ref r;
-	if (lookup_table(x, NULL, ci->table, NULL, &r, err))
+	if (lookup_table(x, NULL, ci->table, NULL, -1, &r, err))
 		return -1;
 	const char *method = ci->method ? ci->method : "btree";
 	int col = ci->column ? column_index(&r, ci->column) : -1;
@@ -3532,7 +3534,7 @@ int exec_copy_begin(exec_session *s, const sql_copy *c, exec_copy **out, sql_err
 	/* The copy outlives statements' arenas: keep its own copies. */
 	const Omendb__TableDef *t = find_table(x.cat, c->table);
 	if (!t) {
-		relation_missing(err, c->table);
+		relation_missing(err, c->table, -1);
 		goto done;
 	}
 	size_t len = omendb__table_def__get_packed_size(t);
@@ -3625,7 +3627,7 @@ int exec_copy_rows(exec_copy *c, exec_session *s, value *const *rows, size_t n, 
 	int rc = 0;
 	const Omendb__TableDef *now = find_table(x.cat, c->r.t->name);
 	if (!now || now->table_id != c->r.t->table_id) {
-		rc = relation_missing(err, c->r.t->name);
+		rc = relation_missing(err, c->r.t->name, -1);
 		goto done;
 	}
 	size_t ncols = c->r.t->n_columns;

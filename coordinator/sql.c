@@ -1342,6 +1342,7 @@ static int set_clauses(ctx *c, node **items, size_t n, sql_set_clause **out, siz
 			return unsupported(c, rt->location, "assigning to a subscript or field is");
 		if (rt->val && rt->val->node_case == PG_QUERY__NODE__NODE_MULTI_ASSIGN_REF)
 			return unsupported(c, rt->location, "multiple-column assignment is");
+		s[i].location = rt->location;
 		if (!(s[i].column = str_dup(c, rt->name)) || expr_or_default(c, rt->val, &s[i].value))
 			return -1;
 	}
@@ -1403,6 +1404,7 @@ static int from_item(ctx *c, const node *n, sql_from *f)
 			return -1;
 		if (!(f->name = str_dup(c, rv->relname)))
 			return -1;
+		f->location = rv->location;
 		return alias_of(c, rv->alias, f);
 	}
 	case PG_QUERY__NODE__NODE_RANGE_FUNCTION: {
@@ -2010,6 +2012,7 @@ static int insert(ctx *c, const PgQuery__InsertStmt *is, sql_insert *ins)
 	const PgQuery__RangeVar *rv = is->relation;
 	if (relation_name(c, rv, &ins->table))
 		return -1;
+	ins->table_location = rv->location;
 	if (rv->alias)
 		return unsupported(c, rv->location, "INSERT INTO table AS alias is");
 	if (is->with_clause)
@@ -2065,6 +2068,7 @@ static int update(ctx *c, const PgQuery__UpdateStmt *us, sql_update *up)
 {
 	if (relation_name(c, us->relation, &up->table))
 		return -1;
+	up->table_location = us->relation->location;
 	if (us->with_clause)
 		return unsupported(c, us->relation->location, "WITH in UPDATE is");
 	if (us->relation->alias && !(up->alias = str_dup(c, us->relation->alias->aliasname)))
@@ -2081,6 +2085,7 @@ static int delete_from(ctx *c, const PgQuery__DeleteStmt *ds, sql_delete *del)
 {
 	if (relation_name(c, ds->relation, &del->table))
 		return -1;
+	del->table_location = ds->relation->location;
 	if (ds->with_clause)
 		return unsupported(c, ds->relation->location, "WITH in DELETE is");
 	if (ds->relation->alias && !(del->alias = str_dup(c, ds->relation->alias->aliasname)))

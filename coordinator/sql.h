@@ -205,6 +205,7 @@ typedef struct sql_from {
 	struct sql_select *sub;
 	sql_join_kind join;
 	sql_expr *on;
+	int location; /* the relation name's byte offset, -1 unknown */
 } sql_from;
 
 typedef struct sql_order {
@@ -235,6 +236,7 @@ typedef struct sql_select {
 } sql_select;
 
 typedef struct sql_set_clause {
+	int location; /* the column name's byte offset */
 	const char *column;
 	sql_expr *value; /* NULL for SET col = DEFAULT */
 } sql_set_clause;
@@ -243,6 +245,7 @@ typedef enum sql_on_conflict { SQL_CONFLICT_NONE, SQL_CONFLICT_NOTHING, SQL_CONF
 
 typedef struct sql_insert {
 	const char *table;
+	int table_location;   /* byte offset of the table's name */
 	const char **columns; /* NULL: all columns in order */
 	size_t ncolumns;
 	sql_expr ***rows; /* VALUES rows; each has nvalues exprs (DEFAULT is NULL);
@@ -263,6 +266,7 @@ typedef struct sql_insert {
 
 typedef struct sql_update {
 	const char *table;
+	int table_location;
 	const char *alias;
 	sql_set_clause *set;
 	size_t nset;
@@ -274,6 +278,7 @@ typedef struct sql_update {
 
 typedef struct sql_delete {
 	const char *table;
+	int table_location;
 	const char *alias;
 	sql_expr *where;
 	bool has_using; /* DELETE ... USING: refused */

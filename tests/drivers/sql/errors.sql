@@ -24,7 +24,7 @@ SELECT '{1,NaN}'::real[]::vector;
 -- dimensions of the type
 CREATE TABLE bad (v vector(16001));
 CREATE TABLE bad (v vector(0));
--- unknown table and column (OmenDB gives no position for an unknown relation or SET column: docs/sql.md)
+-- unknown table and column
 SELECT * FROM nosuch;
 INSERT INTO nosuch VALUES (1);
 SELECT nosuch FROM items;
