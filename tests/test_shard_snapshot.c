@@ -3,6 +3,7 @@
  * fetching a RocksDB checkpoint from a peer (snapshot transfer over nng). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "error.h"
 #include "shardtest.h"
@@ -56,7 +57,14 @@ static void test_replica_down_during_writes_catches_up_by_snapshot(void)
 	CHECK_EQ_INT(cluster_restart(cl, down), OMEN_OK);
 	uint64_t target = 0;
 	CHECK_EQ_INT(st_wait_caught_up(cl, 120000, &target), OMEN_OK);
-	uint64_t installed = snapshots_installed(cl, down);
+	/* The status may be asked just before the replica counts the install
+	 * it has finished (or time out while it is busy): poll a little. */
+	uint64_t installed = 0;
+	for (int tries = 0; tries < 50 && installed == 0; tries++) {
+		installed = snapshots_installed(cl, down);
+		if (installed == 0)
+			nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
+	}
 	printf("replica %u caught up to index %llu in %.1f s, snapshots installed: %llu\n", down,
 	       (unsigned long long)target, st_now() - t0, (unsigned long long)installed);
 	CHECK(installed >= 1);
