@@ -1367,6 +1367,21 @@ static int find_rows(stmt_ctx *x, table_ref *r, const sql_expr *where, size_t en
 	return scan_rows(x, r, &wp, enough, out, err);
 }
 
+/* Checks e's types (NULL: nothing to check). A bare parameter whose type
+ * nothing gave yet takes want: the column it is assigned to, or bigint for
+ * LIMIT and OFFSET. */
+static int type_as(stmt_ctx *x, const sql_expr *e, pg_oid want, sql_error *err)
+{
+	if (e == NULL)
+		return 0;
+	if (e->kind == SQL_PARAM && e->param >= 1 && (size_t)e->param <= x->ec.nparams && x->ec.param_types &&
+	    x->ec.param_types[e->param - 1] == 0)
+		x->ec.param_types[e->param - 1] = want;
+	pg_oid t;
+	int32_t tm;
+	return eval_type(&x->ec, e, &t, &tm, err);
+}
+
 /* --- SELECT --- */
 
 typedef struct sort_item {
@@ -1901,12 +1916,8 @@ static int run_select(stmt_ctx *x, const sql_select *sel, bool describe_only, bo
 	if (expand_targets(a, sel->targets, sel->ntargets, r, &tl, err) ||
 	    describe_targets(x, &tl, r, out, err))
 		return -1;
-	if (sel->where) {
-		pg_oid t;
-		int32_t tm;
-		if (eval_type(&x->ec, sel->where, &t, &tm, err))
-			return -1;
-	}
+	if (type_as(x, sel->where, 0, err))
+		return -1;
 	const sql_order *order = resolve_order(x, sel, &tl, r, err);
 	if (sel->norder && !order)
 		return -1;
@@ -1916,19 +1927,8 @@ static int run_select(stmt_ctx *x, const sql_select *sel, bool describe_only, bo
 		if (eval_type(&x->ec, order[i].expr, &t, &tm, err))
 			return -1;
 	}
-	if (sel->limit) {
-		pg_oid t;
-		int32_t tm;
-		if (sel->limit->kind == SQL_PARAM && x->ec.param_types && sel->limit->param >= 1 &&
-		    (size_t)sel->limit->param <= x->ec.nparams &&
-		    x->ec.param_types[sel->limit->param - 1] == 0)
-			x->ec.param_types[sel->limit->param - 1] = OID_INT8;
-		if (eval_type(&x->ec, sel->limit, &t, &tm, err))
-			return -1;
-	}
-	if (sel->offset && sel->offset->kind == SQL_PARAM && x->ec.param_types && sel->offset->param >= 1 &&
-	    (size_t)sel->offset->param <= x->ec.nparams && x->ec.param_types[sel->offset->param - 1] == 0)
-		x->ec.param_types[sel->offset->param - 1] = OID_INT8;
+	if (type_as(x, sel->limit, OID_INT8, err) || type_as(x, sel->offset, OID_INT8, err))
+		return -1;
 	if (describe_only && !explain)
 		return 0;
 
@@ -2504,15 +2504,7 @@ static int run_insert(stmt_ctx *x, const sql_insert *ins, bool describe_only, ex
 	x->ec.scope = NULL;
 	for (size_t i = 0; i < ins->nrows; i++)
 		for (size_t j = 0; j < ins->nvalues; j++) {
-			sql_expr *e = ins->rows[i][j];
-			if (!e)
-				continue;
-			if (e->kind == SQL_PARAM && e->param >= 1 && (size_t)e->param <= x->ec.nparams &&
-			    x->ec.param_types && x->ec.param_types[e->param - 1] == 0)
-				x->ec.param_types[e->param - 1] = r.types[target[j]];
-			pg_oid t;
-			int32_t tm;
-			if (eval_type(&x->ec, e, &t, &tm, err))
+			if (type_as(x, ins->rows[i][j], r.types[target[j]], err))
 				return -1;
 		}
 	for (size_t i = ins->nvalues; i < ntarget; i++)
@@ -2523,19 +2515,13 @@ static int run_insert(stmt_ctx *x, const sql_insert *ins, bool describe_only, ex
 	r.scope.excluded = &excluded.scope;
 	for (size_t i = 0; i < ins->nconflict_set; i++) {
 		x->ec.scope = &r.scope;
-		pg_oid t;
-		int32_t tm;
 		int c = column_index(&r, ins->conflict_set[i].column);
 		if (c < 0) {
 			eval_error(err, "42703", -1, "column \"%s\" of relation \"%s\" does not exist",
 				   ins->conflict_set[i].column, r.t->name);
 			return -1;
 		}
-		const sql_expr *e = ins->conflict_set[i].value;
-		if (e && e->kind == SQL_PARAM && e->param >= 1 && (size_t)e->param <= x->ec.nparams &&
-		    x->ec.param_types && x->ec.param_types[e->param - 1] == 0)
-			x->ec.param_types[e->param - 1] = r.types[c];
-		if (e && eval_type(&x->ec, e, &t, &tm, err))
+		if (type_as(x, ins->conflict_set[i].value, r.types[c], err))
 			return -1;
 	}
 	if (returning(x, &r, ins->returning, ins->nreturning, NULL, 0, true, out, err))
@@ -2747,21 +2733,11 @@ static int run_update(stmt_ctx *x, const sql_update *u, bool describe_only, exec
 					   u->set[i].column);
 				return -1;
 			}
-		const sql_expr *e = u->set[i].value;
-		if (e && e->kind == SQL_PARAM && e->param >= 1 && (size_t)e->param <= x->ec.nparams &&
-		    x->ec.param_types && x->ec.param_types[e->param - 1] == 0)
-			x->ec.param_types[e->param - 1] = r.types[cols[i]];
-		pg_oid t;
-		int32_t tm;
-		if (e && eval_type(&x->ec, e, &t, &tm, err))
+		if (type_as(x, u->set[i].value, r.types[cols[i]], err))
 			return -1;
 	}
-	if (u->where) {
-		pg_oid t;
-		int32_t tm;
-		if (eval_type(&x->ec, u->where, &t, &tm, err))
-			return -1;
-	}
+	if (type_as(x, u->where, 0, err))
+		return -1;
 	if (returning(x, &r, u->returning, u->nreturning, NULL, 0, true, out, err))
 		return -1;
 	if (describe_only)
