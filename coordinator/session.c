@@ -1294,6 +1294,19 @@ static void msg_bind(session *s, const uint8_t *body, size_t len)
 	pgw_bind_complete(&s->out);
 }
 
+/* Bind gives no result format, one for all columns, or one per column;
+ * any other count is a protocol violation (false, the error is queued). */
+static bool formats_fit(session *s, const exec_result *r, size_t nformats)
+{
+	if (!r->returns_rows || nformats <= 1 || nformats == r->ncols)
+		return true;
+	sql_error err = {0};
+	eval_error(&err, "08P01", -1, "bind message has %zu result formats but query has %zu columns",
+		   nformats, r->ncols);
+	ext_error(s, &err);
+	return false;
+}
+
 static void describe_columns(session *s, prepared *ps, const int16_t *formats, size_t nformats, bool params)
 {
 	exec_result desc;
@@ -1330,12 +1343,8 @@ static void describe_columns(session *s, prepared *ps, const int16_t *formats, s
 			return;
 		}
 	}
-	if (desc.returns_rows && nformats > 1 && nformats != desc.ncols) {
-		eval_error(&err, "08P01", -1, "bind message has %zu result formats but query has %zu columns",
-			   nformats, desc.ncols);
-		ext_error(s, &err);
+	if (!formats_fit(s, &desc, nformats))
 		return;
-	}
 	if (desc.returns_rows)
 		send_row_description(s, &desc, formats, nformats);
 	else
@@ -1372,14 +1381,8 @@ static void msg_describe(session *s, const uint8_t *body, size_t len)
 		return;
 	}
 	if (po->ran) {
-		if (po->res.returns_rows && po->nformats > 1 && po->nformats != po->res.ncols) {
-			sql_error err = {0};
-			eval_error(&err, "08P01", -1,
-				   "bind message has %zu result formats but query has %zu columns",
-				   po->nformats, po->res.ncols);
-			ext_error(s, &err);
+		if (!formats_fit(s, &po->res, po->nformats))
 			return;
-		}
 		if (po->res.returns_rows)
 			send_row_description(s, &po->res, po->formats, po->nformats);
 		else
@@ -1456,13 +1459,8 @@ static void msg_execute(session *s, const uint8_t *body, size_t len)
 		po->ran = true;
 		po->pos = 0;
 	}
-	if (po->res.returns_rows && po->nformats > 1 && po->nformats != po->res.ncols) {
-		sql_error err = {0};
-		eval_error(&err, "08P01", -1, "bind message has %zu result formats but query has %zu columns",
-			   po->nformats, po->res.ncols);
-		ext_error(s, &err);
+	if (!formats_fit(s, &po->res, po->nformats))
 		return;
-	}
 	size_t end = po->res.nrows;
 	if (max_rows > 0 && po->pos + (size_t)max_rows < end)
 		end = po->pos + (size_t)max_rows;
